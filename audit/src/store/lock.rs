@@ -1,0 +1,76 @@
+//! One writer per chain: two processes appending to the same chain would fight over its
+//! head. PostgreSQL holds a session advisory lock; SQLite holds an exclusive lock on a
+//! file beside the database. Either is released when the [`ChainLock`] is dropped or the
+//! process dies.
+
+use super::StoreError;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// Proof that this process is the only writer of a chain.
+pub struct ChainLock {
+    _held: Held,
+}
+
+// The values are held for their Drop, which releases the lock.
+#[allow(dead_code)]
+enum Held {
+    None,
+    File(std::fs::File),
+    Postgres(sqlx::PgConnection),
+}
+
+impl ChainLock {
+    pub(super) fn sqlite(db: Option<&Path>, chain_id: &str) -> Result<ChainLock, StoreError> {
+        let Some(db) = db.filter(|p| p.as_os_str() != ":memory:") else {
+            return Ok(ChainLock { _held: Held::None });
+        };
+        let path = lock_path(db, chain_id);
+        let in_use = |detail: String| StoreError::ChainInUse { chain_id: chain_id.into(), detail };
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| in_use(format!("cannot open lock file {}: {e}", path.display())))?;
+        match file.try_lock() {
+            Ok(()) => Ok(ChainLock { _held: Held::File(file) }),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                Err(in_use(format!("lock file {} is held", path.display())))
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                Err(in_use(format!("cannot lock {}: {e}", path.display())))
+            }
+        }
+    }
+
+    pub(super) async fn postgres(pool: &sqlx::PgPool, chain_id: &str) -> Result<ChainLock, StoreError> {
+        let mut conn = pool.acquire().await?.detach();
+        let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(advisory_key(chain_id))
+            .fetch_one(&mut conn)
+            .await?;
+        if got {
+            Ok(ChainLock { _held: Held::Postgres(conn) })
+        } else {
+            Err(StoreError::ChainInUse {
+                chain_id: chain_id.into(),
+                detail: format!("advisory lock {} is held", advisory_key(chain_id)),
+            })
+        }
+    }
+}
+
+fn lock_path(db: &Path, chain_id: &str) -> PathBuf {
+    let mut name = db.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".{chain_id}.lock"));
+    db.with_file_name(name)
+}
+
+/// The advisory-lock key of a chain: 64 bits of SHA-256 over a prefixed id.
+fn advisory_key(chain_id: &str) -> i64 {
+    let h = Sha256::digest(format!("zegel.chain-lock:{chain_id}").as_bytes());
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&h[..8]);
+    i64::from_be_bytes(b)
+}

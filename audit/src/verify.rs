@@ -1,0 +1,383 @@
+//! The streaming verifier: walks a chain in order and reports the first place it breaks.
+//!
+//! It holds one record at a time (plus one of lookahead to tell a swap from a gap), so a
+//! chain of any length verifies in constant memory. Checkpoints (from the database and
+//! from the checkpoint file) are checked first: signature, agreement between the two
+//! copies, and later, as the records stream past, agreement with the record hashes.
+
+use crate::chain::{Chainer, Hash, genesis};
+use crate::checkpoint::Checkpoint;
+use crate::keys::{VerifyingKey, key_id};
+use crate::record::SealedRecord;
+use crate::store::rows::Row;
+use crate::store::{Store, StoreError};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// What is wrong at a place in the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// The record's content or its stored hash was altered: the recomputed hash differs.
+    HashMismatch {
+        /// Hash stored with the record.
+        stored: Hash,
+        /// Hash recomputed from the predecessor and the record's fields.
+        computed: Hash,
+    },
+    /// Records are missing: the next record present has a higher sequence number.
+    Gap {
+        /// The sequence number found instead.
+        found: u64,
+    },
+    /// A sequence number occurs a second time.
+    Duplicate,
+    /// Records are out of order: a later record stands before this one.
+    Reordered {
+        /// The sequence number that stood in this one's place.
+        found: u64,
+    },
+    /// The stored row is not a valid record.
+    Malformed {
+        /// What is wrong.
+        detail: String,
+    },
+    /// A checkpoint's signature does not verify.
+    BadCheckpointSignature {
+        /// `database` or `file`.
+        source: &'static str,
+    },
+    /// A checkpoint is signed by a key that was not given to the verifier.
+    UnknownCheckpointKey {
+        /// Its key id.
+        key_id: String,
+    },
+    /// A validly signed checkpoint names a different head hash than the record has:
+    /// the chain was rewritten somewhere after the previous good checkpoint.
+    CheckpointMismatch {
+        /// The previous checkpoint that did match (0 when none).
+        since_seq: u64,
+    },
+    /// A signed checkpoint covers records that are no longer there (truncation).
+    MissingAfterCheckpoint {
+        /// The checkpoint's sequence number.
+        checkpoint_seq: u64,
+    },
+    /// The checkpoint file and the database disagree about a checkpoint.
+    CheckpointFileDisagrees {
+        /// What differs.
+        detail: String,
+    },
+}
+
+/// The first problem found in a chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The chain.
+    pub chain_id: String,
+    /// The sequence number at which the chain stops verifying.
+    pub seq: u64,
+    /// What is wrong there.
+    pub kind: ProblemKind,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "chain {} seq {}: ", self.chain_id, self.seq)?;
+        match &self.kind {
+            ProblemKind::HashMismatch { stored, computed } => write!(
+                f,
+                "hash mismatch: record content or hash altered (stored {}, computed {})",
+                hex::encode(stored),
+                hex::encode(computed)
+            ),
+            ProblemKind::Gap { found } => {
+                write!(f, "gap: records {}..{} are missing", self.seq, found - 1)
+            }
+            ProblemKind::Duplicate => write!(f, "duplicate: sequence number occurs again"),
+            ProblemKind::Reordered { found } => {
+                write!(f, "reordered: record {found} stands before record {}", self.seq)
+            }
+            ProblemKind::Malformed { detail } => write!(f, "malformed record: {detail}"),
+            ProblemKind::BadCheckpointSignature { source } => {
+                write!(f, "bad checkpoint signature (checkpoint from the {source})")
+            }
+            ProblemKind::UnknownCheckpointKey { key_id } => {
+                write!(f, "checkpoint signed by unknown key {key_id}")
+            }
+            ProblemKind::CheckpointMismatch { since_seq } => write!(
+                f,
+                "signed checkpoint does not match the record hash: \
+                 records after seq {since_seq} up to here were rewritten"
+            ),
+            ProblemKind::MissingAfterCheckpoint { checkpoint_seq } => write!(
+                f,
+                "records missing: a signed checkpoint covers up to seq {checkpoint_seq}"
+            ),
+            ProblemKind::CheckpointFileDisagrees { detail } => {
+                write!(f, "checkpoint file disagrees with the database: {detail}")
+            }
+        }
+    }
+}
+
+/// What a verified chain looks like.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainSummary {
+    /// The chain.
+    pub chain_id: String,
+    /// Number of records.
+    pub records: u64,
+    /// Time of the first record.
+    pub first_time_us: Option<i64>,
+    /// Time of the last record.
+    pub last_time_us: Option<i64>,
+    /// Hash of the last record (the genesis hash for an empty chain).
+    pub head: Hash,
+    /// The last checkpoint that verified against the records.
+    pub last_checkpoint: Option<Checkpoint>,
+    /// Checkpoints whose signature was verified.
+    pub checkpoints_verified: usize,
+    /// Whether signatures were checked (a public key was given).
+    pub signatures_checked: bool,
+}
+
+/// Where a checkpoint came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckpointSource {
+    /// The `zegel_checkpoints` table.
+    Database,
+    /// The checkpoint file.
+    File,
+}
+
+/// Verifies one chain from records pushed in order.
+pub struct ChainVerifier {
+    chain_id: String,
+    chainer: Chainer,
+    prev: Hash,
+    next_seq: u64,
+    pending_gap: Option<u64>,
+    checkpoints: BTreeMap<u64, Checkpoint>,
+    last_good_cp: Option<Checkpoint>,
+    problems: Vec<Problem>,
+    summary: ChainSummary,
+}
+
+impl ChainVerifier {
+    /// Starts verifying `chain_id`. `checkpoints` are all known checkpoints with their
+    /// source; `keys` the public keys to check signatures with (none: not checked);
+    /// `file_given` whether a checkpoint file was read (so database-only checkpoints are
+    /// a disagreement).
+    pub fn new(
+        chain_id: &str,
+        checkpoints: Vec<(Checkpoint, CheckpointSource)>,
+        keys: &[VerifyingKey],
+        file_given: bool,
+    ) -> Self {
+        let mut v = ChainVerifier {
+            chain_id: chain_id.to_owned(),
+            chainer: Chainer::new(),
+            prev: genesis(chain_id),
+            next_seq: 1,
+            pending_gap: None,
+            checkpoints: BTreeMap::new(),
+            last_good_cp: None,
+            problems: Vec::new(),
+            summary: ChainSummary {
+                chain_id: chain_id.to_owned(),
+                records: 0,
+                first_time_us: None,
+                last_time_us: None,
+                head: genesis(chain_id),
+                last_checkpoint: None,
+                checkpoints_verified: 0,
+                signatures_checked: !keys.is_empty(),
+            },
+        };
+        v.check_checkpoints(checkpoints, keys, file_given);
+        v
+    }
+
+    /// Continues a chain after record `seq` whose hash is `hash` (already trusted, e.g.
+    /// a signed checkpoint), instead of from genesis.
+    pub fn resume_after(mut self, seq: u64, hash: Hash) -> Self {
+        self.prev = hash;
+        self.summary.head = hash;
+        self.next_seq = seq + 1;
+        self
+    }
+
+    fn problem(&mut self, seq: u64, kind: ProblemKind) {
+        self.problems.push(Problem { chain_id: self.chain_id.clone(), seq, kind });
+    }
+
+    fn check_checkpoints(
+        &mut self,
+        all: Vec<(Checkpoint, CheckpointSource)>,
+        keys: &[VerifyingKey],
+        file_given: bool,
+    ) {
+        let mut from_file: BTreeMap<u64, Checkpoint> = BTreeMap::new();
+        let mut from_db: BTreeMap<u64, Checkpoint> = BTreeMap::new();
+        for (cp, source) in all {
+            if cp.chain_id != self.chain_id {
+                continue;
+            }
+            let (map, name) = match source {
+                CheckpointSource::File => (&mut from_file, "file"),
+                CheckpointSource::Database => (&mut from_db, "database"),
+            };
+            let seq = cp.seq;
+            if !keys.is_empty() {
+                match keys.iter().find(|k| key_id(k) == cp.key_id) {
+                    None => {
+                        let key_id = cp.key_id.clone();
+                        self.problem(seq, ProblemKind::UnknownCheckpointKey { key_id });
+                        continue;
+                    }
+                    Some(k) if !cp.verify(k) => {
+                        self.problem(seq, ProblemKind::BadCheckpointSignature { source: name });
+                        continue;
+                    }
+                    Some(_) => self.summary.checkpoints_verified += 1,
+                }
+            }
+            map.insert(seq, cp);
+        }
+        for (seq, db) in &from_db {
+            let detail = match from_file.get(seq) {
+                Some(f) if f != db => "the two copies differ".to_owned(),
+                None if file_given => "checkpoint is in the database but not in the file".into(),
+                _ => continue,
+            };
+            self.problems.push(Problem {
+                chain_id: self.chain_id.clone(),
+                seq: *seq,
+                kind: ProblemKind::CheckpointFileDisagrees { detail },
+            });
+        }
+        from_db.extend(from_file);
+        self.checkpoints = from_db;
+    }
+
+    /// Feeds the next row in stored order. After the first record problem the rest is
+    /// ignored (the chain cannot be trusted past it).
+    pub fn push(&mut self, row: Row) {
+        if self.has_record_problem() {
+            return;
+        }
+        let rec = match row {
+            Row::Record(r) => r,
+            Row::Malformed { seq, detail } => {
+                let at = seq.unwrap_or(self.next_seq);
+                return self.problem(at, ProblemKind::Malformed { detail });
+            }
+        };
+        if let Some(found) = self.pending_gap.take() {
+            let kind = if rec.seq == self.next_seq {
+                ProblemKind::Reordered { found }
+            } else {
+                ProblemKind::Gap { found }
+            };
+            return self.problem(self.next_seq, kind);
+        }
+        match rec.seq.cmp(&self.next_seq) {
+            std::cmp::Ordering::Less => self.problem(rec.seq, ProblemKind::Duplicate),
+            std::cmp::Ordering::Greater => self.pending_gap = Some(rec.seq),
+            std::cmp::Ordering::Equal => self.accept(rec),
+        }
+    }
+
+    fn has_record_problem(&self) -> bool {
+        self.problems.iter().any(|p| {
+            !matches!(
+                p.kind,
+                ProblemKind::BadCheckpointSignature { .. }
+                    | ProblemKind::UnknownCheckpointKey { .. }
+                    | ProblemKind::CheckpointFileDisagrees { .. }
+            )
+        })
+    }
+
+    fn accept(&mut self, rec: SealedRecord) {
+        if !rec.event.roles.is_sorted_by(|a, b| a < b) {
+            let detail = "roles are not in canonical order (sorted, no duplicates)".to_owned();
+            return self.problem(rec.seq, ProblemKind::Malformed { detail });
+        }
+        let computed = self.chainer.hash(&self.prev, rec.seq, &rec.event);
+        if computed != rec.hash {
+            let kind = ProblemKind::HashMismatch { stored: rec.hash, computed };
+            return self.problem(rec.seq, kind);
+        }
+        if let Some(cp) = self.checkpoints.get(&rec.seq) {
+            if cp.head != computed {
+                let since_seq = self.last_good_cp.as_ref().map_or(0, |c| c.seq);
+                return self.problem(rec.seq, ProblemKind::CheckpointMismatch { since_seq });
+            }
+            self.last_good_cp = Some(cp.clone());
+        }
+        let s = &mut self.summary;
+        s.records += 1;
+        s.first_time_us.get_or_insert(rec.event.time_us);
+        s.last_time_us = Some(rec.event.time_us);
+        self.prev = computed;
+        self.next_seq += 1;
+    }
+
+    /// Ends the chain: checks that no checkpoint covers records beyond the last one, and
+    /// returns the summary or the first problem (by sequence number).
+    pub fn finish(mut self) -> Result<ChainSummary, Problem> {
+        if let Some(found) = self.pending_gap.take() {
+            self.problem(self.next_seq, ProblemKind::Gap { found });
+        }
+        if !self.has_record_problem() {
+            let last = self.next_seq - 1;
+            if let Some((&checkpoint_seq, _)) = self.checkpoints.range(last + 1..).next_back() {
+                let kind = ProblemKind::MissingAfterCheckpoint { checkpoint_seq };
+                self.problem(last + 1, kind);
+            }
+        }
+        if let Some(p) = self.problems.iter().min_by_key(|p| p.seq) {
+            return Err(p.clone());
+        }
+        self.summary.head = self.prev;
+        self.summary.last_checkpoint = self.last_good_cp;
+        Ok(self.summary)
+    }
+}
+
+/// Rows read per query while verifying from a database.
+const PAGE: u32 = 10_000;
+
+/// Verifies `chain_id` in `store` against its checkpoints (database rows, and the
+/// `file` checkpoints when given) and the public `keys`.
+pub async fn verify_store_chain(
+    store: &Store,
+    chain_id: &str,
+    keys: &[VerifyingKey],
+    file: Option<&[Checkpoint]>,
+) -> Result<Result<ChainSummary, Problem>, StoreError> {
+    let mut cps: Vec<_> = store
+        .checkpoints(chain_id)
+        .await?
+        .into_iter()
+        .map(|c| (c, CheckpointSource::Database))
+        .collect();
+    cps.extend(file.unwrap_or_default().iter().cloned().map(|c| (c, CheckpointSource::File)));
+    let mut v = ChainVerifier::new(chain_id, cps, keys, file.is_some());
+    let mut from = 1u64;
+    loop {
+        let page = store.read_page(chain_id, from, PAGE).await?;
+        let n = page.len();
+        for row in page {
+            if let Row::Record(r) = &row {
+                from = from.max(r.seq + 1);
+            }
+            v.push(row);
+        }
+        if n < PAGE as usize || v.has_record_problem() {
+            break;
+        }
+    }
+    Ok(v.finish())
+}

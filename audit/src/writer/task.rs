@@ -1,0 +1,296 @@
+//! The writer task's loop: batch, hash, commit, acknowledge, checkpoint, recover.
+
+use super::resume::Resumed;
+use super::{Receipt, Shared, Submission, WriteError, WriterConfig};
+use crate::chain::{Chainer, Hash};
+use crate::checkpoint::{self, Checkpoint};
+use crate::keys::SigningKey;
+use crate::record::{Event, EventKind, SealedRecord, now_us};
+use crate::store::rows::Row;
+use crate::store::{Store, StoreError};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+pub(super) struct Task {
+    store: Store,
+    key: SigningKey,
+    cfg: WriterConfig,
+    rx: mpsc::Receiver<Submission>,
+    shared: Arc<Shared>,
+    chainer: Chainer,
+    head_seq: u64,
+    head: Hash,
+    uncovered: u64,
+    /// When the oldest record not covered by a checkpoint was committed.
+    uncovered_since: Option<Instant>,
+    /// Set after a failed commit: the head must be re-read before writing again.
+    outage: Option<Outage>,
+    _lock: crate::store::ChainLock,
+}
+
+/// A period during which the database failed.
+struct Outage {
+    since_us: i64,
+    refused_before: u64,
+}
+
+impl Task {
+    pub(super) fn new(
+        store: Store,
+        key: SigningKey,
+        cfg: WriterConfig,
+        r: Resumed,
+        rx: mpsc::Receiver<Submission>,
+        shared: Arc<Shared>,
+    ) -> Self {
+        Task {
+            store,
+            key,
+            cfg,
+            rx,
+            shared,
+            chainer: Chainer::new(),
+            head_seq: r.head_seq,
+            head: r.head,
+            uncovered: r.uncovered,
+            uncovered_since: (r.uncovered > 0).then(Instant::now),
+            outage: None,
+            _lock: r.lock,
+        }
+    }
+
+    pub(super) async fn run(mut self) -> Result<(), StoreError> {
+        let mut batch = Vec::with_capacity(self.cfg.max_batch);
+        let mut closing = false;
+        loop {
+            let deadline = self.next_wakeup();
+            tokio::select! {
+                msg = self.rx.recv() => match msg {
+                    Some(s) => batch.push(s),
+                    None => break,
+                },
+                () = self.shared.close.notified(), if !closing => {
+                    closing = true;
+                    self.rx.close();
+                    continue;
+                }
+                () = tokio::time::sleep_until(deadline.unwrap_or_else(far_future)),
+                    if deadline.is_some() => {
+                    self.on_timer().await;
+                    continue;
+                }
+            }
+            while batch.len() < self.cfg.max_batch {
+                match self.rx.try_recv() {
+                    Ok(s) => batch.push(s),
+                    Err(_) => break,
+                }
+            }
+            self.commit(&mut batch).await;
+        }
+        if self.outage.is_none() && self.uncovered > 0 {
+            self.checkpoint().await;
+        }
+        Ok(())
+    }
+
+    /// The next moment the task must act without a submission: a retry while the
+    /// database is down, or a time-based checkpoint.
+    fn next_wakeup(&self) -> Option<Instant> {
+        if self.outage.is_some() {
+            return Some(Instant::now() + self.cfg.retry_interval);
+        }
+        self.uncovered_since.map(|t| t + self.cfg.checkpoint_interval)
+    }
+
+    async fn on_timer(&mut self) {
+        if self.outage.is_some() {
+            self.recover().await;
+        } else if self.uncovered > 0 {
+            self.checkpoint().await;
+        }
+    }
+
+    async fn commit(&mut self, batch: &mut Vec<Submission>) {
+        if self.outage.is_some() && !self.recover().await {
+            let err = self.error_text();
+            for s in batch.drain(..) {
+                let _ = s.ack.send(Err(WriteError::Unavailable(err.clone())));
+            }
+            return;
+        }
+        let records = self.seal(batch.iter().map(|s| &s.event));
+        match self.store.append(&self.cfg.chain_id, &records).await {
+            Ok(()) => {
+                self.advance(&records);
+                for (s, r) in batch.drain(..).zip(&records) {
+                    let _ = s.ack.send(Ok(Receipt { seq: r.seq, hash: r.hash }));
+                }
+                if self.uncovered >= self.cfg.checkpoint_every {
+                    self.checkpoint().await;
+                }
+            }
+            Err(e) => {
+                self.fail(&e);
+                let err = self.error_text();
+                for s in batch.drain(..) {
+                    let _ = s.ack.send(Err(WriteError::Unavailable(err.clone())));
+                }
+            }
+        }
+    }
+
+    /// Gives events the next sequence numbers and hashes, from the current head.
+    fn seal<'a>(&mut self, events: impl Iterator<Item = &'a Event>) -> Vec<SealedRecord> {
+        let mut prev = self.head;
+        let mut seq = self.head_seq;
+        events
+            .map(|e| {
+                seq += 1;
+                prev = self.chainer.hash(&prev, seq, e);
+                SealedRecord { seq, event: e.clone(), hash: prev }
+            })
+            .collect()
+    }
+
+    fn advance(&mut self, records: &[SealedRecord]) {
+        if let Some(last) = records.last() {
+            self.head_seq = last.seq;
+            self.head = last.hash;
+            self.uncovered += records.len() as u64;
+            self.uncovered_since.get_or_insert_with(Instant::now);
+            self.shared.head_seq.store(last.seq, Ordering::Release);
+        }
+    }
+
+    fn fail(&mut self, e: &StoreError) {
+        tracing::error!(chain = %self.cfg.chain_id, error = %e, "audit log commit failed; refusing records until the database recovers");
+        if let Ok(mut last) = self.shared.last_error.lock() {
+            *last = e.to_string();
+        }
+        self.shared.available.store(false, Ordering::Release);
+        self.outage.get_or_insert(Outage {
+            since_us: now_us(),
+            refused_before: self.shared.refused.load(Ordering::Relaxed),
+        });
+    }
+
+    fn error_text(&self) -> String {
+        self.shared.last_error.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Re-reads the head from the database (a failed commit may in fact have committed)
+    /// and records the outage as a notice. Returns whether writing may resume.
+    async fn recover(&mut self) -> bool {
+        let tail = match self.store.tail(&self.cfg.chain_id).await {
+            Ok(t) => t,
+            Err(e) => {
+                self.fail(&e);
+                return false;
+            }
+        };
+        match tail {
+            Some(Row::Record(r)) if r.seq >= self.head_seq => {
+                if r.seq > self.head_seq {
+                    // The failed commit did land: verify it continues our head.
+                    if let Err(e) = self.adopt_landed(r.seq).await {
+                        self.fail(&e);
+                        return false;
+                    }
+                }
+            }
+            None if self.head_seq == 0 => {}
+            other => {
+                let e = StoreError::Database(sqlx::Error::Protocol(format!(
+                    "chain tail changed under the writer (expected seq {}, found {:?}); \
+                     verify the chain",
+                    self.head_seq,
+                    other.map(|r| match r {
+                        Row::Record(r) => r.seq,
+                        Row::Malformed { seq, .. } => seq.unwrap_or(0),
+                    })
+                )));
+                self.fail(&e);
+                return false;
+            }
+        }
+        let Some(outage) = self.outage.take() else { return true };
+        self.shared.available.store(true, Ordering::Release);
+        let refused = self.shared.refused.load(Ordering::Relaxed) - outage.refused_before;
+        tracing::warn!(chain = %self.cfg.chain_id, refused, "audit log available again");
+        let mut notice = Event::new(EventKind::Notice, now_us());
+        notice.reason = Some("audit log unavailable; requests were refused (fail closed)".into());
+        notice.detail = Some(
+            serde_json::json!({ "unavailable_from_us": outage.since_us,
+                                "unavailable_to_us": notice.time_us,
+                                "refused": refused })
+            .to_string(),
+        );
+        let records = self.seal(std::iter::once(&notice));
+        match self.store.append(&self.cfg.chain_id, &records).await {
+            Ok(()) => {
+                self.advance(&records);
+                true
+            }
+            Err(e) => {
+                self.fail(&e);
+                false
+            }
+        }
+    }
+
+    /// Verifies records that landed in a commit reported as failed, and takes them as
+    /// the new head.
+    async fn adopt_landed(&mut self, tail_seq: u64) -> Result<(), StoreError> {
+        let chain = self.cfg.chain_id.clone();
+        let rows = self.store.read_page(&chain, self.head_seq + 1, 100_000).await?;
+        let v = crate::verify::ChainVerifier::new(&chain, Vec::new(), &[], false)
+            .resume_after(self.head_seq, self.head);
+        let mut v = v;
+        let mut records = Vec::new();
+        for row in rows {
+            if let Row::Record(r) = &row {
+                records.push(r.clone());
+            }
+            v.push(row);
+        }
+        match v.finish() {
+            Ok(s) if self.head_seq + s.records == tail_seq => {
+                self.advance(&records);
+                Ok(())
+            }
+            Ok(_) => Err(StoreError::Database(sqlx::Error::Protocol(
+                "chain tail grew while recovering".into(),
+            ))),
+            Err(p) => Err(StoreError::Database(sqlx::Error::Protocol(format!(
+                "records that landed during a failed commit do not verify: {p}"
+            )))),
+        }
+    }
+
+    /// Signs a checkpoint over the head: first to the file (the anchor), then the table.
+    async fn checkpoint(&mut self) {
+        let cp = Checkpoint::sign(&self.key, &self.cfg.chain_id, self.head_seq, self.head, now_us());
+        if let Some(path) = self.cfg.checkpoint_file.clone() {
+            let cp2 = cp.clone();
+            let r = tokio::task::spawn_blocking(move || checkpoint::append_to_file(&path, &cp2)).await;
+            match r {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return tracing::error!(error = %e, "cannot write checkpoint file"),
+                Err(e) => return tracing::error!(error = %e, "checkpoint file task failed"),
+            }
+        }
+        if let Err(e) = self.store.insert_checkpoint(&cp).await {
+            // The file has it; the next start copies it into the table.
+            tracing::warn!(error = %e, seq = cp.seq, "cannot store checkpoint in the database");
+        }
+        self.uncovered = 0;
+        self.uncovered_since = None;
+    }
+}
+
+fn far_future() -> Instant {
+    Instant::now() + std::time::Duration::from_secs(86_400 * 365)
+}
