@@ -29,8 +29,11 @@ pub enum ProblemKind {
         /// The sequence number found instead.
         found: u64,
     },
-    /// A sequence number occurs a second time.
-    Duplicate,
+    /// A sequence number that was already verified occurs again in this place.
+    Duplicate {
+        /// The repeated sequence number.
+        found: u64,
+    },
     /// Records are out of order: a later record stands before this one.
     Reordered {
         /// The sequence number that stood in this one's place.
@@ -93,7 +96,9 @@ impl fmt::Display for Problem {
             ProblemKind::Gap { found } => {
                 write!(f, "gap: records {}..{} are missing", self.seq, found - 1)
             }
-            ProblemKind::Duplicate => write!(f, "duplicate: sequence number occurs again"),
+            ProblemKind::Duplicate { found } => {
+                write!(f, "duplicate: record {found} occurs again in this place")
+            }
             ProblemKind::Reordered { found } => {
                 write!(f, "reordered: record {found} stands before record {}", self.seq)
             }
@@ -282,7 +287,10 @@ impl ChainVerifier {
             return self.problem(self.next_seq, kind);
         }
         match rec.seq.cmp(&self.next_seq) {
-            std::cmp::Ordering::Less => self.problem(rec.seq, ProblemKind::Duplicate),
+            std::cmp::Ordering::Less => {
+                let kind = ProblemKind::Duplicate { found: rec.seq };
+                self.problem(self.next_seq, kind)
+            }
             std::cmp::Ordering::Greater => self.pending_gap = Some(rec.seq),
             std::cmp::Ordering::Equal => self.accept(rec),
         }

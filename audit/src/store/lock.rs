@@ -4,12 +4,11 @@
 //! process dies.
 
 use super::StoreError;
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 /// Proof that this process is the only writer of a chain.
 pub struct ChainLock {
-    _held: Held,
+    held: Held,
 }
 
 // The values are held for their Drop, which releases the lock.
@@ -23,7 +22,7 @@ enum Held {
 impl ChainLock {
     pub(super) fn sqlite(db: Option<&Path>, chain_id: &str) -> Result<ChainLock, StoreError> {
         let Some(db) = db.filter(|p| p.as_os_str() != ":memory:") else {
-            return Ok(ChainLock { _held: Held::None });
+            return Ok(ChainLock { held: Held::None });
         };
         let path = lock_path(db, chain_id);
         let in_use = |detail: String| StoreError::ChainInUse { chain_id: chain_id.into(), detail };
@@ -34,7 +33,7 @@ impl ChainLock {
             .open(&path)
             .map_err(|e| in_use(format!("cannot open lock file {}: {e}", path.display())))?;
         match file.try_lock() {
-            Ok(()) => Ok(ChainLock { _held: Held::File(file) }),
+            Ok(()) => Ok(ChainLock { held: Held::File(file) }),
             Err(std::fs::TryLockError::WouldBlock) => {
                 Err(in_use(format!("lock file {} is held", path.display())))
             }
@@ -46,17 +45,32 @@ impl ChainLock {
 
     pub(super) async fn postgres(pool: &sqlx::PgPool, chain_id: &str) -> Result<ChainLock, StoreError> {
         let mut conn = pool.acquire().await?.detach();
-        let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-            .bind(advisory_key(chain_id))
+        // Keyed by schema too: chains of the same name in two schemas are two logs.
+        let got: bool = sqlx::query_scalar(
+            "SELECT pg_try_advisory_lock(hashtextextended(current_schema() || ':' || $1, 0))",
+        )
+        .bind(advisory_key(chain_id))
             .fetch_one(&mut conn)
             .await?;
         if got {
-            Ok(ChainLock { _held: Held::Postgres(conn) })
+            Ok(ChainLock { held: Held::Postgres(conn) })
         } else {
             Err(StoreError::ChainInUse {
                 chain_id: chain_id.into(),
-                detail: format!("advisory lock {} is held", advisory_key(chain_id)),
+                detail: "its PostgreSQL advisory lock is held by another session".into(),
             })
+        }
+    }
+}
+
+impl ChainLock {
+    /// Releases the lock now (dropping it also releases it, but a PostgreSQL server
+    /// notices a dropped connection only after a moment).
+    pub async fn release(self) {
+        if let Held::Postgres(mut conn) = self.held {
+            use sqlx::Connection;
+            let _ = sqlx::query("SELECT pg_advisory_unlock_all()").execute(&mut conn).await;
+            let _ = conn.close().await;
         }
     }
 }
@@ -68,9 +82,6 @@ fn lock_path(db: &Path, chain_id: &str) -> PathBuf {
 }
 
 /// The advisory-lock key of a chain: 64 bits of SHA-256 over a prefixed id.
-fn advisory_key(chain_id: &str) -> i64 {
-    let h = Sha256::digest(format!("zegel.chain-lock:{chain_id}").as_bytes());
-    let mut b = [0u8; 8];
-    b.copy_from_slice(&h[..8]);
-    i64::from_be_bytes(b)
+fn advisory_key(chain_id: &str) -> String {
+    format!("zegel.chain-lock:{chain_id}")
 }

@@ -27,7 +27,7 @@ pub(super) struct Task {
     uncovered_since: Option<Instant>,
     /// Set after a failed commit: the head must be re-read before writing again.
     outage: Option<Outage>,
-    _lock: crate::store::ChainLock,
+    lock: crate::store::ChainLock,
 }
 
 /// A period during which the database failed.
@@ -57,7 +57,7 @@ impl Task {
             uncovered: r.uncovered,
             uncovered_since: (r.uncovered > 0).then(Instant::now),
             outage: None,
-            _lock: r.lock,
+            lock: r.lock,
         }
     }
 
@@ -93,6 +93,7 @@ impl Task {
         if self.outage.is_none() && self.uncovered > 0 {
             self.checkpoint().await;
         }
+        self.lock.release().await;
         Ok(())
     }
 
