@@ -1,1 +1,25 @@
-fn main() {}
+//! `zegel-analyzer`: verify, query and report on zegel access logs.
+//! Thin: parse arguments, set up logging, run, map the outcome to an exit code.
+
+use clap::Parser;
+use std::process::ExitCode;
+use zegel_analyzer::cli::Cli;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ZEGEL_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match zegel_analyzer::run(cli).await {
+        Ok(code) => code.into(),
+        Err(e) => {
+            eprintln!("zegel-analyzer: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

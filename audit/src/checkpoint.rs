@@ -92,7 +92,10 @@ pub enum CheckpointFileError {
 
 /// Appends one checkpoint as a JSON line and syncs it to disk before returning.
 pub fn append_to_file(path: &Path, cp: &Checkpoint) -> Result<(), CheckpointFileError> {
-    let io = |source| CheckpointFileError::Io { path: path.to_owned(), source };
+    let io = |source| CheckpointFileError::Io {
+        path: path.to_owned(),
+        source,
+    };
     let mut f = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -120,7 +123,10 @@ fn ends_with_newline(path: &Path) -> std::io::Result<bool> {
 /// last line without a newline is a write torn by a crash and is skipped; any other bad
 /// line is an error naming its line number.
 pub fn read_file(path: &Path) -> Result<Vec<Checkpoint>, CheckpointFileError> {
-    let io = |source| CheckpointFileError::Io { path: path.to_owned(), source };
+    let io = |source| CheckpointFileError::Io {
+        path: path.to_owned(),
+        source,
+    };
     let f = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -144,7 +150,11 @@ pub fn read_file(path: &Path) -> Result<Vec<Checkpoint>, CheckpointFileError> {
             Err(_) if !complete => break,
             Err(e) => {
                 let detail = e.to_string();
-                return Err(CheckpointFileError::Line { path: path.to_owned(), line, detail });
+                return Err(CheckpointFileError::Line {
+                    path: path.to_owned(),
+                    line,
+                    detail,
+                });
             }
         }
     }

@@ -39,11 +39,21 @@ pub fn encode_into(seq: u64, e: &Event, out: &mut Vec<u8>) {
         put_opt_str(out, s.as_deref());
     }
     put_opt_str(out, e.action.map(|a| a.as_str()));
-    for s in [&e.resource_type, &e.resource_id, &e.patient_id, &e.patient_id_system] {
+    for s in [
+        &e.resource_type,
+        &e.resource_id,
+        &e.patient_id,
+        &e.patient_id_system,
+    ] {
         put_opt_str(out, s.as_deref());
     }
     put_opt_str(out, e.decision.map(|d| d.as_str()));
-    for s in [&e.rule, &e.reason, &e.emergency_justification, &e.policy_version] {
+    for s in [
+        &e.rule,
+        &e.reason,
+        &e.emergency_justification,
+        &e.policy_version,
+    ] {
         put_opt_str(out, s.as_deref());
     }
     for n in [e.status, e.bytes, e.duration_us, e.links_seq] {
@@ -161,10 +171,20 @@ pub fn decode(bytes: &[u8]) -> Result<(u64, Event), DecodeError> {
         *f = r.opt_str()?;
     }
     e.decision = r.opt_str()?.map(|s| s.parse()).transpose()?;
-    for f in [&mut e.rule, &mut e.reason, &mut e.emergency_justification, &mut e.policy_version] {
+    for f in [
+        &mut e.rule,
+        &mut e.reason,
+        &mut e.emergency_justification,
+        &mut e.policy_version,
+    ] {
         *f = r.opt_str()?;
     }
-    for f in [&mut e.status, &mut e.bytes, &mut e.duration_us, &mut e.links_seq] {
+    for f in [
+        &mut e.status,
+        &mut e.bytes,
+        &mut e.duration_us,
+        &mut e.links_seq,
+    ] {
         *f = r.opt_int()?;
     }
     e.detail = r.opt_str()?;
@@ -210,7 +230,11 @@ impl Reader<'_> {
         }
     }
     fn opt_str(&mut self) -> Result<Option<String>, DecodeError> {
-        if self.present()? { self.str().map(Some) } else { Ok(None) }
+        if self.present()? {
+            self.str().map(Some)
+        } else {
+            Ok(None)
+        }
     }
     fn opt_int(&mut self) -> Result<Option<i64>, DecodeError> {
         if self.present()? {

@@ -33,9 +33,7 @@ pub enum KeyError {
         detail: String,
     },
     /// The private key file can be read by other users.
-    #[error(
-        "key file {path}: readable by group or others (mode {mode:o}); run `chmod 600 {path}`"
-    )]
+    #[error("key file {path}: readable by group or others (mode {mode:o}); run `chmod 600 {path}`")]
     Permissions {
         /// The file.
         path: PathBuf,
@@ -85,20 +83,33 @@ fn create_new(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
 }
 
 fn io_err(path: &Path, source: std::io::Error) -> KeyError {
-    KeyError::Io { path: path.to_owned(), source }
+    KeyError::Io {
+        path: path.to_owned(),
+        source,
+    }
 }
 
 fn format_err(path: &Path, what: &'static str, e: impl std::fmt::Display) -> KeyError {
-    KeyError::Format { path: path.to_owned(), what, detail: e.to_string() }
+    KeyError::Format {
+        path: path.to_owned(),
+        what,
+        detail: e.to_string(),
+    }
 }
 
 /// Reads a PKCS#8 PEM private key, refusing files that group or others can read.
 pub fn read_signing_key(path: &Path) -> Result<SigningKey, KeyError> {
     use std::os::unix::fs::PermissionsExt;
-    let io = |source| KeyError::Io { path: path.to_owned(), source };
+    let io = |source| KeyError::Io {
+        path: path.to_owned(),
+        source,
+    };
     let mode = std::fs::metadata(path).map_err(io)?.permissions().mode();
     if mode & 0o077 != 0 {
-        return Err(KeyError::Permissions { path: path.to_owned(), mode: mode & 0o777 });
+        return Err(KeyError::Permissions {
+            path: path.to_owned(),
+            mode: mode & 0o777,
+        });
     }
     let text = std::fs::read_to_string(path).map_err(io)?;
     SigningKey::from_pkcs8_pem(&text).map_err(|e| format_err(path, "private key (PKCS#8)", e))

@@ -100,7 +100,11 @@ impl fmt::Display for Problem {
                 write!(f, "duplicate: record {found} occurs again in this place")
             }
             ProblemKind::Reordered { found } => {
-                write!(f, "reordered: record {found} stands before record {}", self.seq)
+                write!(
+                    f,
+                    "reordered: record {found} stands before record {}",
+                    self.seq
+                )
             }
             ProblemKind::Malformed { detail } => write!(f, "malformed record: {detail}"),
             ProblemKind::BadCheckpointSignature { source } => {
@@ -213,7 +217,11 @@ impl ChainVerifier {
     }
 
     fn problem(&mut self, seq: u64, kind: ProblemKind) {
-        self.problems.push(Problem { chain_id: self.chain_id.clone(), seq, kind });
+        self.problems.push(Problem {
+            chain_id: self.chain_id.clone(),
+            seq,
+            kind,
+        });
     }
 
     fn check_checkpoints(
@@ -314,7 +322,10 @@ impl ChainVerifier {
         }
         let computed = self.chainer.hash(&self.prev, rec.seq, &rec.event);
         if computed != rec.hash {
-            let kind = ProblemKind::HashMismatch { stored: rec.hash, computed };
+            let kind = ProblemKind::HashMismatch {
+                stored: rec.hash,
+                computed,
+            };
             return self.problem(rec.seq, kind);
         }
         if let Some(cp) = self.checkpoints.get(&rec.seq) {
@@ -371,7 +382,12 @@ pub async fn verify_store_chain(
         .into_iter()
         .map(|c| (c, CheckpointSource::Database))
         .collect();
-    cps.extend(file.unwrap_or_default().iter().cloned().map(|c| (c, CheckpointSource::File)));
+    cps.extend(
+        file.unwrap_or_default()
+            .iter()
+            .cloned()
+            .map(|c| (c, CheckpointSource::File)),
+    );
     let mut v = ChainVerifier::new(chain_id, cps, keys, file.is_some());
     let mut from = 1u64;
     loop {

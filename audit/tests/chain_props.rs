@@ -86,13 +86,24 @@ fn chain_of(events: Vec<Event>) -> Vec<SealedRecord> {
         .map(|(i, event)| {
             let seq = i as u64 + 1;
             prev = chainer.hash(&prev, seq, &event);
-            SealedRecord { seq, event, hash: prev }
+            SealedRecord {
+                seq,
+                event,
+                hash: prev,
+            }
         })
         .collect()
 }
 
-fn verify(rows: Vec<Row>, cps: Vec<Checkpoint>, key: &SigningKey) -> Result<u64, (u64, ProblemKind)> {
-    let cps = cps.into_iter().map(|c| (c, CheckpointSource::Database)).collect();
+fn verify(
+    rows: Vec<Row>,
+    cps: Vec<Checkpoint>,
+    key: &SigningKey,
+) -> Result<u64, (u64, ProblemKind)> {
+    let cps = cps
+        .into_iter()
+        .map(|c| (c, CheckpointSource::Database))
+        .collect();
     let mut v = ChainVerifier::new(CHAIN, cps, &[key.verifying_key()], false);
     rows.into_iter().for_each(|r| v.push(r));
     v.finish().map(|s| s.records).map_err(|p| (p.seq, p.kind))
@@ -224,23 +235,41 @@ proptest! {
 
 #[test]
 fn duplicate_sequence_is_reported() {
-    let recs = chain_of(vec![Event::new(EventKind::Start, 1), Event::new(EventKind::Stop, 2)]);
+    let recs = chain_of(vec![
+        Event::new(EventKind::Start, 1),
+        Event::new(EventKind::Stop, 2),
+    ]);
     let mut all = rows(&recs);
     all.insert(1, Row::Record(recs[0].clone()));
-    assert_eq!(verify(all, vec![], &key()), Err((2, ProblemKind::Duplicate { found: 1 })));
+    assert_eq!(
+        verify(all, vec![], &key()),
+        Err((2, ProblemKind::Duplicate { found: 1 }))
+    );
 }
 
 #[test]
 fn forged_and_foreign_checkpoints_are_reported() {
-    let recs = chain_of(vec![Event::new(EventKind::Start, 1), Event::new(EventKind::Stop, 2)]);
+    let recs = chain_of(vec![
+        Event::new(EventKind::Start, 1),
+        Event::new(EventKind::Stop, 2),
+    ]);
     let mut cp = Checkpoint::sign(&key(), CHAIN, 2, recs[1].hash, 5);
     cp.time_us += 1;
     let r = verify(rows(&recs), vec![cp], &key());
-    assert_eq!(r, Err((2, ProblemKind::BadCheckpointSignature { source: "database" })));
+    assert_eq!(
+        r,
+        Err((
+            2,
+            ProblemKind::BadCheckpointSignature { source: "database" }
+        ))
+    );
     let other = SigningKey::from_bytes(&[8u8; 32]);
     let cp = Checkpoint::sign(&other, CHAIN, 2, recs[1].hash, 5);
     let r = verify(rows(&recs), vec![cp.clone()], &key());
-    assert_eq!(r, Err((2, ProblemKind::UnknownCheckpointKey { key_id: cp.key_id })));
+    assert_eq!(
+        r,
+        Err((2, ProblemKind::UnknownCheckpointKey { key_id: cp.key_id }))
+    );
 }
 
 #[test]
@@ -248,21 +277,38 @@ fn unsorted_roles_are_malformed() {
     let mut e = Event::new(EventKind::Access, 1);
     e.roles = vec!["b".into(), "a".into()];
     let recs = chain_of(vec![e]);
-    assert!(matches!(verify(rows(&recs), vec![], &key()), Err((1, ProblemKind::Malformed { .. }))));
+    assert!(matches!(
+        verify(rows(&recs), vec![], &key()),
+        Err((1, ProblemKind::Malformed { .. }))
+    ));
 }
 
 #[test]
 fn checkpoint_file_must_agree_with_database() {
-    let recs = chain_of(vec![Event::new(EventKind::Start, 1), Event::new(EventKind::Stop, 2)]);
+    let recs = chain_of(vec![
+        Event::new(EventKind::Start, 1),
+        Event::new(EventKind::Stop, 2),
+    ]);
     let db = Checkpoint::sign(&key(), CHAIN, 1, recs[0].hash, 5);
     let file = Checkpoint::sign(&key(), CHAIN, 1, recs[0].hash, 6);
-    let cps = vec![(db.clone(), CheckpointSource::Database), (file, CheckpointSource::File)];
+    let cps = vec![
+        (db.clone(), CheckpointSource::Database),
+        (file, CheckpointSource::File),
+    ];
     let mut v = ChainVerifier::new(CHAIN, cps, &[key().verifying_key()], true);
     rows(&recs).into_iter().for_each(|r| v.push(r));
     let p = v.finish().expect_err("copies differ");
-    assert!(matches!(p.kind, ProblemKind::CheckpointFileDisagrees { .. }), "{p}");
+    assert!(
+        matches!(p.kind, ProblemKind::CheckpointFileDisagrees { .. }),
+        "{p}"
+    );
     // A database checkpoint missing from a given file is a disagreement too.
-    let mut v = ChainVerifier::new(CHAIN, vec![(db, CheckpointSource::Database)], &[key().verifying_key()], true);
+    let mut v = ChainVerifier::new(
+        CHAIN,
+        vec![(db, CheckpointSource::Database)],
+        &[key().verifying_key()],
+        true,
+    );
     rows(&recs).into_iter().for_each(|r| v.push(r));
     assert!(matches!(v.finish(), Err(p) if p.seq == 1));
 }

@@ -31,6 +31,7 @@ pub fn sample_event(i: u64) -> Event {
     e.patient_id_system = Some("local".into());
     e.decision = Some(Decision::Allow);
     e.rule = Some("p, nurse, ura:01234567, ecd:Observation, search".into());
-    e.policy_version = Some("5f0c6e2d4bb4a3bd9e3c1f0e8a7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b".into());
+    e.policy_version =
+        Some("5f0c6e2d4bb4a3bd9e3c1f0e8a7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b".into());
     e
 }

@@ -25,7 +25,10 @@ impl ChainLock {
             return Ok(ChainLock { held: Held::None });
         };
         let path = lock_path(db, chain_id);
-        let in_use = |detail: String| StoreError::ChainInUse { chain_id: chain_id.into(), detail };
+        let in_use = |detail: String| StoreError::ChainInUse {
+            chain_id: chain_id.into(),
+            detail,
+        };
         let file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -33,7 +36,9 @@ impl ChainLock {
             .open(&path)
             .map_err(|e| in_use(format!("cannot open lock file {}: {e}", path.display())))?;
         match file.try_lock() {
-            Ok(()) => Ok(ChainLock { held: Held::File(file) }),
+            Ok(()) => Ok(ChainLock {
+                held: Held::File(file),
+            }),
             Err(std::fs::TryLockError::WouldBlock) => {
                 Err(in_use(format!("lock file {} is held", path.display())))
             }
@@ -43,17 +48,22 @@ impl ChainLock {
         }
     }
 
-    pub(super) async fn postgres(pool: &sqlx::PgPool, chain_id: &str) -> Result<ChainLock, StoreError> {
+    pub(super) async fn postgres(
+        pool: &sqlx::PgPool,
+        chain_id: &str,
+    ) -> Result<ChainLock, StoreError> {
         let mut conn = pool.acquire().await?.detach();
         // Keyed by schema too: chains of the same name in two schemas are two logs.
         let got: bool = sqlx::query_scalar(
             "SELECT pg_try_advisory_lock(hashtextextended(current_schema() || ':' || $1, 0))",
         )
         .bind(advisory_key(chain_id))
-            .fetch_one(&mut conn)
-            .await?;
+        .fetch_one(&mut conn)
+        .await?;
         if got {
-            Ok(ChainLock { held: Held::Postgres(conn) })
+            Ok(ChainLock {
+                held: Held::Postgres(conn),
+            })
         } else {
             Err(StoreError::ChainInUse {
                 chain_id: chain_id.into(),
@@ -69,7 +79,9 @@ impl ChainLock {
     pub async fn release(self) {
         if let Held::Postgres(mut conn) = self.held {
             use sqlx::Connection;
-            let _ = sqlx::query("SELECT pg_advisory_unlock_all()").execute(&mut conn).await;
+            let _ = sqlx::query("SELECT pg_advisory_unlock_all()")
+                .execute(&mut conn)
+                .await;
             let _ = conn.close().await;
         }
     }

@@ -26,9 +26,7 @@ pub use lock::ChainLock;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The URL is neither `sqlite:` nor `postgres:`/`postgresql:`.
-    #[error(
-        "database URL {0:?}: unsupported scheme (use sqlite:PATH or postgres://USER@HOST/DB)"
-    )]
+    #[error("database URL {0:?}: unsupported scheme (use sqlite:PATH or postgres://USER@HOST/DB)")]
     UnsupportedUrl(String),
     /// The URL could not be parsed.
     #[error("database URL {url}: {source}")]
@@ -86,6 +84,8 @@ pub struct StoreOptions {
     pub acquire_timeout: Duration,
     /// SQLite only: `FULL` (default, durable on power loss) or `NORMAL`.
     pub sqlite_synchronous_full: bool,
+    /// Open for reading only: no schema changes, no writes (the analyzer).
+    pub read_only: bool,
 }
 
 impl Default for StoreOptions {
@@ -94,6 +94,7 @@ impl Default for StoreOptions {
             max_connections: 4,
             acquire_timeout: Duration::from_secs(2),
             sqlite_synchronous_full: true,
+            read_only: false,
         }
     }
 }
@@ -145,20 +146,32 @@ impl Store {
     /// Connects to `url` and applies the schema.
     pub async fn open(url: &str, opts: &StoreOptions) -> Result<Store, StoreError> {
         let shown = redact_url(url);
-        let bad_url = |source| StoreError::BadUrl { url: shown.clone(), source };
-        let connect = |source| StoreError::Connect { url: shown.clone(), source };
-        let migrate = |source| StoreError::Migrate { url: shown.clone(), source };
+        let bad_url = |source| StoreError::BadUrl {
+            url: shown.clone(),
+            source,
+        };
+        let connect = |source| StoreError::Connect {
+            url: shown.clone(),
+            source,
+        };
+        let migrate = |source| StoreError::Migrate {
+            url: shown.clone(),
+            source,
+        };
         let backend = if url.starts_with("sqlite:") {
-            let o = SqliteConnectOptions::from_str(url)
-                .map_err(bad_url)?
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(if opts.sqlite_synchronous_full {
-                    SqliteSynchronous::Full
-                } else {
-                    SqliteSynchronous::Normal
-                })
-                .busy_timeout(Duration::from_secs(5));
+            let o = SqliteConnectOptions::from_str(url).map_err(bad_url)?;
+            let o = if opts.read_only {
+                o.read_only(true)
+            } else {
+                o.create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(if opts.sqlite_synchronous_full {
+                        SqliteSynchronous::Full
+                    } else {
+                        SqliteSynchronous::Normal
+                    })
+            };
+            let o = o.busy_timeout(Duration::from_secs(5));
             let file = Some(o.get_filename().to_owned()).filter(|p| !p.as_os_str().is_empty());
             let pool = SqlitePoolOptions::new()
                 .max_connections(opts.max_connections)
@@ -166,7 +179,12 @@ impl Store {
                 .connect_with(o)
                 .await
                 .map_err(connect)?;
-            schema::sqlite_migrator().run(&pool).await.map_err(migrate)?;
+            if !opts.read_only {
+                schema::sqlite_migrator()
+                    .run(&pool)
+                    .await
+                    .map_err(migrate)?;
+            }
             Backend::Sqlite(pool, file)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let o = PgConnectOptions::from_str(url).map_err(bad_url)?;
@@ -176,7 +194,12 @@ impl Store {
                 .connect_with(o)
                 .await
                 .map_err(connect)?;
-            schema::postgres_migrator().run(&pool).await.map_err(migrate)?;
+            if !opts.read_only {
+                schema::postgres_migrator()
+                    .run(&pool)
+                    .await
+                    .map_err(migrate)?;
+            }
             Backend::Postgres(pool)
         } else {
             return Err(StoreError::UnsupportedUrl(shown));
@@ -185,7 +208,11 @@ impl Store {
             Backend::Sqlite(..) => InsertStatements::new(SQLITE_CHUNK, Placeholders::Question),
             Backend::Postgres(_) => InsertStatements::new(POSTGRES_CHUNK, Placeholders::Dollar),
         };
-        Ok(Store { backend, url: shown, inserts: Arc::new(inserts) })
+        Ok(Store {
+            backend,
+            url: shown,
+            inserts: Arc::new(inserts),
+        })
     }
 
     /// The URL this store was opened with, password removed.
@@ -231,7 +258,11 @@ impl Store {
             schema::select_columns(),
             self.ph(1)
         );
-        Ok(self.fetch_rows(sql, chain_id, &[]).await?.into_iter().next())
+        Ok(self
+            .fetch_rows(sql, chain_id, &[])
+            .await?
+            .into_iter()
+            .next())
     }
 
     /// Up to `limit` rows of `chain_id` with `seq >= from`, in sequence order.
@@ -249,7 +280,8 @@ impl Store {
             self.ph(3)
         );
         let from = i64::try_from(from).unwrap_or(i64::MAX);
-        self.fetch_rows(sql, chain_id, &[from, i64::from(limit)]).await
+        self.fetch_rows(sql, chain_id, &[from, i64::from(limit)])
+            .await
     }
 
     async fn fetch_rows(
@@ -419,7 +451,11 @@ impl Store {
 }
 
 fn merge_chains(mut all: Vec<ChainInfo>) -> Vec<ChainInfo> {
-    all.sort_by(|a, b| a.chain_id.cmp(&b.chain_id).then(b.created_us.cmp(&a.created_us)));
+    all.sort_by(|a, b| {
+        a.chain_id
+            .cmp(&b.chain_id)
+            .then(b.created_us.cmp(&a.created_us))
+    });
     all.dedup_by(|later, first| later.chain_id == first.chain_id);
     all
 }

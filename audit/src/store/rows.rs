@@ -7,6 +7,8 @@
 use crate::record::{Event, EventKind, SealedRecord};
 
 /// One row of `zegel_records` as read back.
+// Nearly every row is a record; boxing it would cost an allocation per record verified.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Row {
     /// A well-formed record (its hash is not checked here).
@@ -39,7 +41,9 @@ where
     for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     for<'r> Vec<u8>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
 {
-    let seq = get::<i64, R>(row, "seq").ok().and_then(|s| u64::try_from(s).ok());
+    let seq = get::<i64, R>(row, "seq")
+        .ok()
+        .and_then(|s| u64::try_from(s).ok());
     let build = || -> Result<SealedRecord, String> {
         let seq = seq.ok_or_else(|| "column seq: missing or negative".to_owned())?;
         let kind: String = get(row, "kind")?;

@@ -6,12 +6,40 @@ use std::sync::Arc;
 
 /// Columns of `zegel_records`, in bind order (the order of `bind_record!`).
 pub const RECORD_COLUMNS: &[&str] = &[
-    "chain_id", "seq", "time_us", "kind", "request_id", "user_id", "user_name", "roles",
-    "organisation", "department", "responsible_user", "purpose_of_use", "access_point",
-    "application", "method", "path", "raw_path", "interaction", "action", "resource_type",
-    "resource_id", "patient_id", "patient_id_system", "decision", "rule", "reason",
-    "emergency_justification", "policy_version", "status", "bytes", "duration_us", "links_seq",
-    "detail", "hash",
+    "chain_id",
+    "seq",
+    "time_us",
+    "kind",
+    "request_id",
+    "user_id",
+    "user_name",
+    "roles",
+    "organisation",
+    "department",
+    "responsible_user",
+    "purpose_of_use",
+    "access_point",
+    "application",
+    "method",
+    "path",
+    "raw_path",
+    "interaction",
+    "action",
+    "resource_type",
+    "resource_id",
+    "patient_id",
+    "patient_id_system",
+    "decision",
+    "rule",
+    "reason",
+    "emergency_justification",
+    "policy_version",
+    "status",
+    "bytes",
+    "duration_us",
+    "links_seq",
+    "detail",
+    "hash",
 ];
 
 /// The SELECT list matching [`RECORD_COLUMNS`].
@@ -31,7 +59,10 @@ pub enum Placeholders {
 /// `INSERT INTO zegel_records (...) VALUES (...), ...` for `rows` rows.
 pub fn insert_records_sql(rows: usize, style: Placeholders) -> Arc<str> {
     let cols = RECORD_COLUMNS.len();
-    let mut sql = format!("INSERT INTO zegel_records ({}) VALUES ", RECORD_COLUMNS.join(", "));
+    let mut sql = format!(
+        "INSERT INTO zegel_records ({}) VALUES ",
+        RECORD_COLUMNS.join(", ")
+    );
     for row in 0..rows {
         sql.push_str(if row == 0 { "(" } else { ", (" });
         for col in 0..cols {
@@ -73,7 +104,13 @@ impl InsertStatements {
 }
 
 fn migrator(sql: &'static str) -> Migrator {
-    let m = Migration::new(1, "init".into(), MigrationType::Simple, sql.into_sql_str(), false);
+    let m = Migration::new(
+        1,
+        "init".into(),
+        MigrationType::Simple,
+        sql.into_sql_str(),
+        false,
+    );
     let mut migrator = Migrator::with_migrations(vec![m]);
     migrator.dangerous_set_table_name("zegel_migrations");
     migrator

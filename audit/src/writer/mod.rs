@@ -95,6 +95,7 @@ struct Shared {
     last_error: Mutex<String>,
     refused: AtomicU64,
     head_seq: AtomicU64,
+    commits: AtomicU64,
     close: Notify,
 }
 
@@ -133,12 +134,19 @@ impl Writer {
             last_error: Mutex::new(String::new()),
             refused: AtomicU64::new(0),
             head_seq: AtomicU64::new(resumed.head_seq),
+            commits: AtomicU64::new(0),
             close: Notify::new(),
         });
         let (tx, rx) = mpsc::channel(config.queue_capacity);
         let task = task::Task::new(store, key, config, resumed, rx, Arc::clone(&shared));
         let join = tokio::spawn(task.run());
-        Ok((Writer { tx, shared: Arc::clone(&shared) }, WriterTask { shared, join }))
+        Ok((
+            Writer {
+                tx,
+                shared: Arc::clone(&shared),
+            },
+            WriterTask { shared, join },
+        ))
     }
 
     /// Submits `event` and waits until it is durable.
@@ -170,13 +178,22 @@ impl Writer {
         self.shared.head_seq.load(Ordering::Acquire)
     }
 
+    /// Transactions committed so far (records / commits is the mean batch size).
+    pub fn commits(&self) -> u64 {
+        self.shared.commits.load(Ordering::Relaxed)
+    }
+
     /// Submissions refused so far (queue full or database unavailable).
     pub fn refused(&self) -> u64 {
         self.shared.refused.load(Ordering::Relaxed)
     }
 
     fn last_error(&self) -> String {
-        self.shared.last_error.lock().map(|s| s.clone()).unwrap_or_default()
+        self.shared
+            .last_error
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default()
     }
 }
 

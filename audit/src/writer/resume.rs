@@ -67,17 +67,26 @@ pub(super) async fn resume(
     let chain = cfg.chain_id.as_str();
     let lock = store.lock_chain(chain).await?;
     let my_key = key.verifying_key();
-    store.register_chain(chain, &key_id(&my_key), crate::record::now_us()).await?;
+    store
+        .register_chain(chain, &key_id(&my_key), crate::record::now_us())
+        .await?;
     let mut cps = store.checkpoints(chain).await?;
     let in_db = cps.len();
     if let Some(path) = &cfg.checkpoint_file {
-        cps.extend(checkpoint::read_file(path)?.into_iter().filter(|c| c.chain_id == chain));
+        cps.extend(
+            checkpoint::read_file(path)?
+                .into_iter()
+                .filter(|c| c.chain_id == chain),
+        );
     }
     let mine = key_id(&my_key);
     let mut anchor: Option<Checkpoint> = None;
     for cp in cps.iter().filter(|c| c.key_id == mine) {
         if !cp.verify(&my_key) {
-            return Err(StartError::BadCheckpoint { chain_id: chain.into(), seq: cp.seq });
+            return Err(StartError::BadCheckpoint {
+                chain_id: chain.into(),
+                seq: cp.seq,
+            });
         }
         if anchor.as_ref().is_none_or(|a| cp.seq > a.seq) {
             anchor = Some(cp.clone());
@@ -89,7 +98,11 @@ pub(super) async fn resume(
         Some(Row::Malformed { seq, detail }) => {
             let kind = crate::verify::ProblemKind::Malformed { detail };
             let seq = seq.unwrap_or(0);
-            return Err(StartError::Tampered(Problem { chain_id: chain.into(), seq, kind }));
+            return Err(StartError::Tampered(Problem {
+                chain_id: chain.into(),
+                seq,
+                kind,
+            }));
         }
     };
     if let Some(a) = anchor.as_ref().filter(|a| a.seq > tail_seq) {
@@ -106,7 +119,12 @@ pub(super) async fn resume(
         store.insert_checkpoint(cp).await?;
     }
     let uncovered = head_seq - anchor.map_or(0, |a| a.seq);
-    Ok(Resumed { head_seq, head, uncovered, lock })
+    Ok(Resumed {
+        head_seq,
+        head,
+        uncovered,
+        lock,
+    })
 }
 
 /// Verifies the records after the anchor (a signed checkpoint, or a bounded window
@@ -128,7 +146,8 @@ async fn verify_tail(
             }
         }
     };
-    let mut v = ChainVerifier::new(chain, Vec::new(), &[], false).resume_after(start_seq, start_hash);
+    let mut v =
+        ChainVerifier::new(chain, Vec::new(), &[], false).resume_after(start_seq, start_hash);
     let mut from = start_seq;
     loop {
         let page = store.read_page(chain, from, 10_000).await?;
@@ -139,7 +158,11 @@ async fn verify_tail(
                 if r.seq == start_seq {
                     if r.hash != start_hash {
                         let kind = crate::verify::ProblemKind::CheckpointMismatch { since_seq: 0 };
-                        let p = Problem { chain_id: chain.into(), seq: r.seq, kind };
+                        let p = Problem {
+                            chain_id: chain.into(),
+                            seq: r.seq,
+                            kind,
+                        };
                         return Err(StartError::Tampered(p));
                     }
                     continue;

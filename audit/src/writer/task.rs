@@ -103,7 +103,8 @@ impl Task {
         if self.outage.is_some() {
             return Some(Instant::now() + self.cfg.retry_interval);
         }
-        self.uncovered_since.map(|t| t + self.cfg.checkpoint_interval)
+        self.uncovered_since
+            .map(|t| t + self.cfg.checkpoint_interval)
     }
 
     async fn on_timer(&mut self) {
@@ -127,7 +128,10 @@ impl Task {
             Ok(()) => {
                 self.advance(&records);
                 for (s, r) in batch.drain(..).zip(&records) {
-                    let _ = s.ack.send(Ok(Receipt { seq: r.seq, hash: r.hash }));
+                    let _ = s.ack.send(Ok(Receipt {
+                        seq: r.seq,
+                        hash: r.hash,
+                    }));
                 }
                 if self.uncovered >= self.cfg.checkpoint_every {
                     self.checkpoint().await;
@@ -151,7 +155,11 @@ impl Task {
             .map(|e| {
                 seq += 1;
                 prev = self.chainer.hash(&prev, seq, e);
-                SealedRecord { seq, event: e.clone(), hash: prev }
+                SealedRecord {
+                    seq,
+                    event: e.clone(),
+                    hash: prev,
+                }
             })
             .collect()
     }
@@ -163,6 +171,7 @@ impl Task {
             self.uncovered += records.len() as u64;
             self.uncovered_since.get_or_insert_with(Instant::now);
             self.shared.head_seq.store(last.seq, Ordering::Release);
+            self.shared.commits.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -179,7 +188,11 @@ impl Task {
     }
 
     fn error_text(&self) -> String {
-        self.shared.last_error.lock().map(|s| s.clone()).unwrap_or_default()
+        self.shared
+            .last_error
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default()
     }
 
     /// Re-reads the head from the database (a failed commit may in fact have committed)
@@ -217,7 +230,9 @@ impl Task {
                 return false;
             }
         }
-        let Some(outage) = self.outage.take() else { return true };
+        let Some(outage) = self.outage.take() else {
+            return true;
+        };
         self.shared.available.store(true, Ordering::Release);
         let refused = self.shared.refused.load(Ordering::Relaxed) - outage.refused_before;
         tracing::warn!(chain = %self.cfg.chain_id, refused, "audit log available again");
@@ -246,7 +261,10 @@ impl Task {
     /// the new head.
     async fn adopt_landed(&mut self, tail_seq: u64) -> Result<(), StoreError> {
         let chain = self.cfg.chain_id.clone();
-        let rows = self.store.read_page(&chain, self.head_seq + 1, 100_000).await?;
+        let rows = self
+            .store
+            .read_page(&chain, self.head_seq + 1, 100_000)
+            .await?;
         let v = crate::verify::ChainVerifier::new(&chain, Vec::new(), &[], false)
             .resume_after(self.head_seq, self.head);
         let mut v = v;
@@ -273,10 +291,17 @@ impl Task {
 
     /// Signs a checkpoint over the head: first to the file (the anchor), then the table.
     async fn checkpoint(&mut self) {
-        let cp = Checkpoint::sign(&self.key, &self.cfg.chain_id, self.head_seq, self.head, now_us());
+        let cp = Checkpoint::sign(
+            &self.key,
+            &self.cfg.chain_id,
+            self.head_seq,
+            self.head,
+            now_us(),
+        );
         if let Some(path) = self.cfg.checkpoint_file.clone() {
             let cp2 = cp.clone();
-            let r = tokio::task::spawn_blocking(move || checkpoint::append_to_file(&path, &cp2)).await;
+            let r =
+                tokio::task::spawn_blocking(move || checkpoint::append_to_file(&path, &cp2)).await;
             match r {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => return tracing::error!(error = %e, "cannot write checkpoint file"),

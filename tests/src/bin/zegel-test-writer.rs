@@ -39,7 +39,9 @@ async fn main() -> anyhow::Result<()> {
         let (writer, out) = (writer.clone(), Arc::clone(&out));
         tasks.push(tokio::spawn(async move {
             for i in 0.. {
-                let r = writer.submit(zegel_tests::sample_event(t * 1_000_000 + i)).await;
+                let r = writer
+                    .submit(zegel_tests::sample_event(t * 1_000_000 + i))
+                    .await;
                 let r = r.expect("submit");
                 if let Ok(mut o) = out.lock() {
                     let _ = writeln!(o, "ack {} {}", r.seq, hex::encode(r.hash));

@@ -30,23 +30,32 @@ fn cp_file(dir: &Path) -> PathBuf {
 }
 
 async fn open(url: &str) -> Store {
-    Store::open(url, &StoreOptions::default()).await.expect("open store")
+    Store::open(url, &StoreOptions::default())
+        .await
+        .expect("open store")
 }
 
 async fn start(url: &str, dir: &Path) -> (Store, Writer, WriterTask) {
     let store = open(url).await;
-    let (w, t) = Writer::start(store.clone(), key(), config(dir)).await.expect("start writer");
+    let (w, t) = Writer::start(store.clone(), key(), config(dir))
+        .await
+        .expect("start writer");
     (store, w, t)
 }
 
 async fn verify(store: &Store, dir: &Path) -> Result<ChainSummary, Problem> {
     let file = read_file(&cp_file(dir)).expect("read checkpoint file");
     let keys: [VerifyingKey; 1] = [key().verifying_key()];
-    verify_store_chain(store, CHAIN, &keys, Some(&file)).await.expect("read store")
+    verify_store_chain(store, CHAIN, &keys, Some(&file))
+        .await
+        .expect("read store")
 }
 
 async fn all_rows(store: &Store) -> Vec<Row> {
-    store.read_page(CHAIN, 1, u32::MAX).await.expect("read rows")
+    store
+        .read_page(CHAIN, 1, u32::MAX)
+        .await
+        .expect("read rows")
 }
 
 fn is_sqlite(url: &str) -> bool {
@@ -68,7 +77,12 @@ async fn drop_guards(store: &Store, url: &str) {
 async fn write_n(w: &Writer, n: u64, offset: u64) -> Vec<u64> {
     let mut seqs = Vec::new();
     for i in 0..n {
-        seqs.push(w.submit(sample_event(offset + i)).await.expect("submit").seq);
+        seqs.push(
+            w.submit(sample_event(offset + i))
+                .await
+                .expect("submit")
+                .seq,
+        );
     }
     seqs
 }
@@ -120,7 +134,10 @@ pub async fn concurrent_submitters_get_contiguous_sequences(url: &str, dir: &Pat
     let cps = read_file(&cp_file(dir)).expect("checkpoint file");
     assert!(cps.len() >= 5, "{} checkpoints", cps.len());
     assert_eq!(s.last_checkpoint.map(|c| c.seq), Some(2560));
-    assert_eq!(store.checkpoints(CHAIN).await.expect("cps").len(), cps.len());
+    assert_eq!(
+        store.checkpoints(CHAIN).await.expect("cps").len(),
+        cps.len()
+    );
 }
 
 async fn inject_commit_failure(store: &Store, url: &str) {
@@ -141,7 +158,10 @@ async fn inject_commit_failure(store: &Store, url: &str) {
 async fn wait_available(w: &Writer) {
     let t0 = Instant::now();
     while !w.is_available() {
-        assert!(t0.elapsed() < Duration::from_secs(10), "writer did not recover");
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "writer did not recover"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
@@ -153,7 +173,10 @@ pub async fn commit_failure_leaves_no_trace_and_chain_resumes(url: &str, dir: &P
     let mut poison = sample_event(99);
     poison.user_id = Some("poison".into());
     let err = w.submit(poison).await.expect_err("commit must fail");
-    assert!(matches!(err, WriteError::Unavailable(ref m) if m.contains("injected")), "{err}");
+    assert!(
+        matches!(err, WriteError::Unavailable(ref m) if m.contains("injected")),
+        "{err}"
+    );
     wait_available(&w).await;
     let seqs = write_n(&w, 10, 100).await;
     // Seq 11 is the notice of the outage; the failed record used no sequence number.
@@ -166,7 +189,10 @@ pub async fn commit_failure_leaves_no_trace_and_chain_resumes(url: &str, dir: &P
         Row::Malformed { detail, .. } => panic!("{detail}"),
     };
     assert_eq!(notice.kind, EventKind::Notice);
-    assert!(rows.iter().all(|r| matches!(r, Row::Record(r) if r.event.user_id.as_deref() != Some("poison"))));
+    assert!(
+        rows.iter()
+            .all(|r| matches!(r, Row::Record(r) if r.event.user_id.as_deref() != Some("poison")))
+    );
     assert_eq!(verify(&store, dir).await.expect("verifies").records, 21);
 }
 
@@ -179,7 +205,10 @@ pub async fn restart_resumes_the_chain(url: &str, dir: &Path) {
     assert_eq!(write_n(&w, 5, 500).await, vec![121, 122, 123, 124, 125]);
     task.shutdown().await.expect("shutdown");
     let s = verify(&store, dir).await.expect("verifies");
-    assert_eq!((s.records, s.last_checkpoint.map(|c| c.seq)), (125, Some(125)));
+    assert_eq!(
+        (s.records, s.last_checkpoint.map(|c| c.seq)),
+        (125, Some(125))
+    );
 }
 
 pub async fn refuses_to_resume_a_tampered_tail(url: &str, dir: &Path) {
@@ -188,7 +217,9 @@ pub async fn refuses_to_resume_a_tampered_tail(url: &str, dir: &Path) {
     task.shutdown().await.expect("shutdown");
     drop(w);
     drop_guards(&store, url).await;
-    let sql = format!("UPDATE zegel_records SET user_id = 'someone-else' WHERE chain_id = '{CHAIN}' AND seq = 17");
+    let sql = format!(
+        "UPDATE zegel_records SET user_id = 'someone-else' WHERE chain_id = '{CHAIN}' AND seq = 17"
+    );
     assert_eq!(store.execute_raw(sql).await.expect("tamper"), 1);
     // With the final checkpoint at 30, the writer verifies the tail from genesis up to
     // it... the anchor is that checkpoint, so record 30 must still hash to it: rewrite
@@ -209,7 +240,12 @@ pub async fn refuses_to_resume_a_tampered_tail(url: &str, dir: &Path) {
 pub async fn refuses_a_second_writer_on_the_same_chain(url: &str, dir: &Path) {
     let (store, _w, _task) = start(url, dir).await;
     let second = Writer::start(store, key(), config(dir)).await;
-    assert!(matches!(second, Err(StartError::Store(zegel_audit::StoreError::ChainInUse { .. }))));
+    assert!(matches!(
+        second,
+        Err(StartError::Store(
+            zegel_audit::StoreError::ChainInUse { .. }
+        ))
+    ));
 }
 
 pub async fn refuses_to_resume_a_truncated_chain(url: &str, dir: &Path) {
@@ -220,10 +256,22 @@ pub async fn refuses_to_resume_a_truncated_chain(url: &str, dir: &Path) {
     drop_guards(&store, url).await;
     let sql = format!("DELETE FROM zegel_records WHERE chain_id = '{CHAIN}' AND seq > 35");
     assert_eq!(store.execute_raw(sql).await.expect("truncate"), 5);
-    let p = verify(&store, dir).await.expect_err("truncation is detected");
-    assert_eq!((p.seq, p.kind), (36, ProblemKind::MissingAfterCheckpoint { checkpoint_seq: 40 }));
+    let p = verify(&store, dir)
+        .await
+        .expect_err("truncation is detected");
+    assert_eq!(
+        (p.seq, p.kind),
+        (
+            36,
+            ProblemKind::MissingAfterCheckpoint { checkpoint_seq: 40 }
+        )
+    );
     match Writer::start(store.clone(), key(), config(dir)).await {
-        Err(StartError::Truncated { checkpoint_seq: 40, tail_seq: 35, .. }) => {}
+        Err(StartError::Truncated {
+            checkpoint_seq: 40,
+            tail_seq: 35,
+            ..
+        }) => {}
         Err(e) => panic!("wrong error: {e}"),
         Ok(_) => panic!("writer resumed onto a truncated chain"),
     }
@@ -236,21 +284,40 @@ pub async fn verify_pinpoints_tampering_in_the_database(url: &str, dir: &Path) {
     drop_guards(&store, url).await;
     let tamper = |sql: String| {
         let store = store.clone();
-        async move { store.execute_raw(sql.replace("$C", CHAIN)).await.expect("tamper") }
+        async move {
+            store
+                .execute_raw(sql.replace("$C", CHAIN))
+                .await
+                .expect("tamper")
+        }
     };
     // An edited field.
-    tamper("UPDATE zegel_records SET patient_id = 'p-other' WHERE chain_id = '$C' AND seq = 700".into()).await;
+    tamper(
+        "UPDATE zegel_records SET patient_id = 'p-other' WHERE chain_id = '$C' AND seq = 700"
+            .into(),
+    )
+    .await;
     let p = verify(&store, dir).await.expect_err("edit");
-    assert!(matches!(p.kind, ProblemKind::HashMismatch { .. }) && p.seq == 700, "{p}");
+    assert!(
+        matches!(p.kind, ProblemKind::HashMismatch { .. }) && p.seq == 700,
+        "{p}"
+    );
     // A deleted record further on is hidden behind the first problem; restore, then delete.
-    tamper("UPDATE zegel_records SET patient_id = 'p699' WHERE chain_id = '$C' AND seq = 700".into()).await;
+    tamper(
+        "UPDATE zegel_records SET patient_id = 'p699' WHERE chain_id = '$C' AND seq = 700".into(),
+    )
+    .await;
     verify(&store, dir).await.expect("restored");
     tamper("DELETE FROM zegel_records WHERE chain_id = '$C' AND seq = 300".into()).await;
     let p = verify(&store, dir).await.expect_err("delete");
     assert_eq!((p.seq, p.kind), (300, ProblemKind::Gap { found: 301 }));
     // An altered checkpoint row no longer matches the file.
     tamper("DELETE FROM zegel_records WHERE chain_id = '$C' AND seq > 299".into()).await;
-    let bad = if is_sqlite(url) { "X'00'" } else { "'\\x00'::bytea" };
+    let bad = if is_sqlite(url) {
+        "X'00'"
+    } else {
+        "'\\x00'::bytea"
+    };
     tamper(format!("UPDATE zegel_checkpoints SET signature = {bad} || substr(signature, 2) WHERE chain_id = '$C' AND seq = 500")).await;
     let p = verify(&store, dir).await.expect_err("checkpoint");
     assert_eq!(p.seq, 300, "{p}");
@@ -294,7 +361,9 @@ pub async fn killed_writer_leaves_a_verifying_chain_with_every_acknowledged_reco
     child.start_kill().expect("SIGKILL");
     child.wait().await.expect("reap");
     let store = open(url).await;
-    let s = verify(&store, dir).await.expect("chain verifies after SIGKILL");
+    let s = verify(&store, dir)
+        .await
+        .expect("chain verifies after SIGKILL");
     assert!(s.records >= acked.len() as u64);
     let rows = all_rows(&store).await;
     for (seq, hash) in &acked {
@@ -305,7 +374,11 @@ pub async fn killed_writer_leaves_a_verifying_chain_with_every_acknowledged_reco
     }
     // And the chain goes on.
     let (_, w, task) = start(url, dir).await;
-    let next = w.submit(sample_event(1)).await.expect("resume after crash").seq;
+    let next = w
+        .submit(sample_event(1))
+        .await
+        .expect("resume after crash")
+        .seq;
     assert_eq!(next, s.records + 1);
     task.shutdown().await.expect("shutdown");
 }
