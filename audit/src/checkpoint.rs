@@ -6,7 +6,7 @@
 
 use crate::chain::Hash;
 use crate::encode::put_str;
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -63,7 +63,7 @@ impl Checkpoint {
     pub fn verify(&self, key: &VerifyingKey) -> bool {
         let msg = Self::message(&self.chain_id, self.seq, &self.head, self.time_us);
         let sig = Signature::from_bytes(&self.signature);
-        key.verify_strict(&msg, &sig).is_ok() && key.verify(&msg, &sig).is_ok()
+        key.verify_strict(&msg, &sig).is_ok()
     }
 }
 
@@ -98,25 +98,42 @@ pub fn append_to_file(path: &Path, cp: &Checkpoint) -> Result<(), CheckpointFile
     };
     let mut f = std::fs::OpenOptions::new()
         .create(true)
+        .read(true)
         .append(true)
         .open(path)
         .map_err(io)?;
-    // A crash can leave a torn last line; start ours on a fresh line so it stays readable.
-    let torn = f.metadata().map_err(io)?.len() > 0 && !ends_with_newline(path).map_err(io)?;
-    let mut line = if torn { b"\n".to_vec() } else { Vec::new() };
+    // A crash can leave a torn last line: a checkpoint that was never completed (the
+    // writer puts it in the database only after the file). Cut it off, so it cannot
+    // turn into a complete but unreadable line.
+    cut_torn_tail(&mut f).map_err(io)?;
+    let mut line = Vec::new();
     serde_json::to_writer(&mut line, cp).map_err(|e| io(e.into()))?;
     line.push(b'\n');
     f.write_all(&line).map_err(io)?;
     f.sync_data().map_err(io)
 }
 
-fn ends_with_newline(path: &Path) -> std::io::Result<bool> {
+/// Truncates the file after its last newline, removing a torn final line if any.
+fn cut_torn_tail(f: &mut std::fs::File) -> std::io::Result<()> {
     use std::io::{Read, Seek, SeekFrom};
-    let mut f = std::fs::File::open(path)?;
-    f.seek(SeekFrom::End(-1))?;
-    let mut b = [0u8; 1];
-    f.read_exact(&mut b)?;
-    Ok(b[0] == b'\n')
+    let len = f.metadata()?.len();
+    if len == 0 {
+        return Ok(());
+    }
+    let mut reader = &*f;
+    reader.seek(SeekFrom::Start(0))?;
+    let mut all = Vec::with_capacity(len as usize);
+    reader.read_to_end(&mut all)?;
+    if all.last() == Some(&b'\n') {
+        return Ok(());
+    }
+    let keep = all.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    tracing::warn!(
+        bytes = all.len() - keep,
+        "removing a torn last line from the checkpoint file"
+    );
+    f.set_len(keep as u64)?;
+    f.sync_data()
 }
 
 /// Reads every checkpoint in the file, in file order. A missing file reads as empty. A
@@ -180,3 +197,49 @@ macro_rules! hex_serde {
 }
 hex_serde!(hex32, 32);
 hex_serde!(hex64, 64);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cp(seq: u64) -> Checkpoint {
+        Checkpoint::sign(
+            &SigningKey::from_bytes(&[1; 32]),
+            "c",
+            seq,
+            [seq as u8; 32],
+            9,
+        )
+    }
+
+    #[test]
+    fn a_torn_last_line_is_skipped_and_then_cut_off() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("cps");
+        append_to_file(&path, &cp(1)).expect("append");
+        let mut torn = serde_json::to_string(&cp(2)).expect("json");
+        torn.truncate(torn.len() / 2);
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(torn.as_bytes()))
+            .expect("tear");
+        assert_eq!(read_file(&path).expect("read"), vec![cp(1)]);
+        append_to_file(&path, &cp(3)).expect("append after tear");
+        assert_eq!(read_file(&path).expect("read"), vec![cp(1), cp(3)]);
+    }
+
+    #[test]
+    fn a_bad_complete_line_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("cps");
+        append_to_file(&path, &cp(1)).expect("append");
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(b"{not json}\n"))
+            .expect("write");
+        let err = read_file(&path).expect_err("bad line");
+        assert!(err.to_string().contains("line 2"), "{err}");
+    }
+}

@@ -255,6 +255,11 @@ impl ChainVerifier {
                     Some(_) => self.summary.checkpoints_verified += 1,
                 }
             }
+            if map.get(&seq).is_some_and(|o| *o != cp) {
+                let detail = format!("two different checkpoints for seq {seq} in the {name}");
+                self.problem(seq, ProblemKind::CheckpointFileDisagrees { detail });
+                continue;
+            }
             map.insert(seq, cp);
         }
         for (seq, db) in &from_db {
@@ -318,6 +323,11 @@ impl ChainVerifier {
     fn accept(&mut self, rec: SealedRecord) {
         if !rec.event.roles.is_sorted_by(|a, b| a < b) {
             let detail = "roles are not in canonical order (sorted, no duplicates)".to_owned();
+            return self.problem(rec.seq, ProblemKind::Malformed { detail });
+        }
+        // The writer never stores what `Event::check` refuses; such a row was made by hand.
+        if let Err(why) = rec.event.check() {
+            let detail = format!("a record the writer would have refused: {why}");
             return self.problem(rec.seq, ProblemKind::Malformed { detail });
         }
         let computed = self.chainer.hash(&self.prev, rec.seq, &rec.event);
