@@ -16,6 +16,10 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the sidecar with a config file until SIGTERM or SIGINT.
+    Run(RunArgs),
+    /// Check a config file (and the files it names) and exit: 0 usable, 2 not.
+    CheckConfig(RunArgs),
     /// Generate the Ed25519 key pair that signs the log's checkpoints. Keep the private
     /// key away from the database; give the public key to whoever verifies the log.
     Keygen(KeygenArgs),
@@ -30,4 +34,12 @@ pub struct KeygenArgs {
     /// Public key file to create (SPKI PEM). Never overwritten.
     #[arg(long, default_value = "zegel-signing.pub.pem")]
     pub public: PathBuf,
+}
+
+/// Arguments of `run` and `check-config`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The TOML config file.
+    #[arg(long, short = 'c', env = "ZEGEL_CONFIG", default_value = "zegel.toml")]
+    pub config: PathBuf,
 }

@@ -3,6 +3,8 @@
 
 pub mod pg;
 pub mod relay;
+pub mod sidecar;
+pub mod upstream;
 
 use zegel_audit::{Action, Decision, Event, EventKind};
 

@@ -1,0 +1,230 @@
+//! The audit stage: every request becomes an access record that is durable before the
+//! request goes on (or before the refusal goes out); the response then gets an outcome
+//! record when its body completes or the client goes away.
+//!
+//! This is the sidecar's access log: nothing else logs requests a second time.
+
+use crate::identity::Identity;
+use crate::proxy::{BoxError, ProxyBody};
+use crate::route::RouteMatch;
+use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
+use http_body_util::BodyExt;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+use zegel_audit::writer::{WriteError, Writer};
+use zegel_audit::{Decision, Event, EventKind, now_us};
+
+/// Writes the sidecar's records; `None` writer means auditing is switched off
+/// (benchmarks only; the sidecar warns loudly at start).
+#[derive(Clone)]
+pub struct Auditor {
+    writer: Option<Writer>,
+    application: String,
+}
+
+/// Everything known about a request when its access record is written.
+pub struct Facts<'a> {
+    /// `X-Request-Id`.
+    pub request_id: &'a str,
+    /// HTTP method.
+    pub method: &'a str,
+    /// Canonical path (absent when the target was rejected).
+    pub path: Option<&'a str>,
+    /// The raw target when it differed from the canonical one.
+    pub raw_path: Option<&'a str>,
+    /// The client address.
+    pub peer: SocketAddr,
+    /// The verified caller.
+    pub identity: Option<&'a Identity>,
+    /// What was asked.
+    pub route: Option<&'a RouteMatch>,
+    /// The decision.
+    pub decision: Decision,
+    /// Matched rule.
+    pub rule: Option<String>,
+    /// Why (deny, reject).
+    pub reason: Option<String>,
+    /// Status sent by zegel itself (refusals).
+    pub status: Option<u16>,
+    /// Policy version in force.
+    pub policy_version: Option<String>,
+}
+
+impl Auditor {
+    /// An auditor writing through `writer` (or nothing, when `None`).
+    pub fn new(writer: Option<Writer>, application: &str) -> Self {
+        Auditor {
+            writer,
+            application: application.to_owned(),
+        }
+    }
+
+    /// Whether records are written.
+    pub fn enabled(&self) -> bool {
+        self.writer.is_some()
+    }
+
+    /// The writer, for start/stop/notice records.
+    pub fn writer(&self) -> Option<&Writer> {
+        self.writer.as_ref()
+    }
+
+    /// Builds the access record of a request.
+    pub fn access_event(&self, f: &Facts<'_>) -> Event {
+        let mut e = Event::new(EventKind::Access, now_us());
+        e.request_id = Some(f.request_id.to_owned());
+        e.access_point = Some(f.peer.ip().to_string());
+        e.application = Some(self.application.clone());
+        e.method = Some(f.method.to_owned());
+        e.path = f.path.map(str::to_owned);
+        e.raw_path = f.raw_path.map(str::to_owned);
+        if let Some(id) = f.identity {
+            e.user_id = Some(id.user_id.clone());
+            e.user_name = id.user_name.clone();
+            e.roles = id.roles.clone();
+            e.organisation = id.organisation.clone();
+            e.department = id.department.clone();
+            e.responsible_user = id.responsible_user.clone();
+            e.purpose_of_use = id.purpose_of_use.clone();
+        }
+        if let Some(r) = f.route {
+            e.interaction = Some(r.action.clone());
+            e.action = Some(r.action_code);
+            e.resource_type = Some(r.resource.clone());
+            e.patient_id = r.patient.clone();
+            e.patient_id_system = r.patient.as_ref().map(|_| "local".to_owned());
+        }
+        e.decision = Some(f.decision);
+        e.rule = f.rule.clone();
+        e.reason = f.reason.clone();
+        e.status = f.status.map(i64::from);
+        e.policy_version = f.policy_version.clone();
+        e
+    }
+
+    /// Makes `event` durable; returns its sequence number (0 when auditing is off).
+    pub async fn record(&self, event: Event) -> Result<u64, WriteError> {
+        match &self.writer {
+            Some(w) => w.submit(event).await.map(|r| r.seq),
+            None => Ok(0),
+        }
+    }
+
+    /// Records an outcome in the background (the response is already on its way).
+    pub fn record_outcome(&self, o: Outcome) {
+        let Some(w) = self.writer.clone() else { return };
+        let mut e = Event::new(EventKind::Outcome, now_us());
+        e.request_id = Some(o.request_id);
+        e.application = Some(self.application.clone());
+        e.status = Some(i64::from(o.status));
+        e.bytes = Some(o.bytes as i64);
+        e.duration_us = Some(o.started.elapsed().as_micros() as i64);
+        e.links_seq = Some(o.access_seq as i64);
+        e.reason = o.reason;
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move {
+                if let Err(err) = w.submit(e).await {
+                    tracing::error!(error = %err, "outcome record lost");
+                }
+            });
+        }
+    }
+}
+
+/// The outcome of a response.
+pub struct Outcome {
+    /// Request id.
+    pub request_id: String,
+    /// Sequence number of the access record.
+    pub access_seq: u64,
+    /// Status sent.
+    pub status: u16,
+    /// Body bytes sent.
+    pub bytes: u64,
+    /// When the request arrived.
+    pub started: Instant,
+    /// Why it ended abnormally, if it did.
+    pub reason: Option<String>,
+}
+
+/// A response body that counts what it sends and records the outcome when it ends,
+/// fails, or is dropped early because the client went away.
+pub struct OutcomeBody {
+    inner: ProxyBody,
+    pending: Option<(Auditor, Outcome)>,
+}
+
+impl OutcomeBody {
+    /// Wraps `inner`; the outcome is recorded through `auditor`.
+    pub fn wrap<B>(inner: B, auditor: Auditor, outcome: Outcome) -> ProxyBody
+    where
+        B: Body<Data = Bytes> + Send + Sync + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let inner = inner.map_err(Into::into).boxed();
+        if !auditor.enabled() {
+            return inner;
+        }
+        OutcomeBody {
+            inner,
+            pending: Some((auditor, outcome)),
+        }
+        .boxed()
+    }
+
+    fn finish(&mut self, reason: Option<String>) {
+        if let Some((auditor, mut o)) = self.pending.take() {
+            o.reason = reason;
+            auditor.record_outcome(o);
+        }
+    }
+}
+
+impl Body for OutcomeBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let (Some(data), Some((_, o))) = (frame.data_ref(), self.pending.as_mut()) {
+                    o.bytes += data.len() as u64;
+                }
+            }
+            Poll::Ready(Some(Err(e))) => {
+                let reason = format!("response body failed: {e}");
+                self.finish(Some(reason));
+            }
+            Poll::Ready(None) => self.finish(None),
+            Poll::Pending => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+impl Drop for OutcomeBody {
+    fn drop(&mut self) {
+        if self.pending.is_some() && self.inner.is_end_stream() {
+            self.finish(None);
+        } else {
+            self.finish(Some(
+                "client went away before the response completed".into(),
+            ));
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! Loading, versioning and reloading the policy; the 403 body.
+
+use std::path::{Path, PathBuf};
+
+use zegel_sidecar::authz::{Authorizer, PolicyConfig, PolicyError, Query, version};
+
+fn policies() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies")
+}
+
+/// A copy of the shipped policy in a temporary directory, to edit.
+fn copy() -> (tempfile::TempDir, PolicyConfig) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for file in ["model.conf", "policy.csv"] {
+        std::fs::copy(policies().join(file), dir.path().join(file)).expect("copy");
+    }
+    let (model, policy) = (dir.path().join("model.conf"), dir.path().join("policy.csv"));
+    (
+        dir,
+        PolicyConfig {
+            model,
+            policy,
+            cache_capacity: 100,
+        },
+    )
+}
+
+fn append(cfg: &PolicyConfig, line: &str) {
+    let mut text = std::fs::read_to_string(&cfg.policy).expect("read");
+    text.push_str(line);
+    std::fs::write(&cfg.policy, text).expect("write");
+}
+
+const ROLES: [&str; 1] = ["security-officer"];
+
+fn log_read(roles: &[String]) -> Query<'_> {
+    Query {
+        roles,
+        department: None,
+        domain: "ura:00012345",
+        object: "zegel:toegangslog",
+        action: "delete",
+    }
+}
+
+#[tokio::test]
+async fn version_is_sha256_of_model_then_policy() {
+    let (_dir, cfg) = copy();
+    let authz = Authorizer::load(&cfg).await.expect("loads");
+    let model = std::fs::read_to_string(&cfg.model).expect("model");
+    let policy = std::fs::read_to_string(&cfg.policy).expect("policy");
+    assert_eq!(authz.version(), version(&model, &policy));
+    assert_eq!(authz.version().len(), 64);
+    let roles: Vec<String> = ROLES.map(String::from).into();
+    assert_eq!(
+        &*authz.decide(&log_read(&roles)).policy_version,
+        authz.version()
+    );
+    let stats = authz.stats();
+    assert_eq!((stats.organisations, stats.role_links), (2, 2));
+}
+
+#[tokio::test]
+async fn reload_swaps_a_valid_policy_and_clears_the_cache() {
+    let (_dir, cfg) = copy();
+    let authz = Authorizer::load(&cfg).await.expect("loads");
+    let roles = vec![String::from("secretaresse")];
+    let q = Query {
+        domain: "ura:00067890",
+        object: "ecd:Patient",
+        action: "read",
+        ..log_read(&roles)
+    };
+    assert!(!authz.decide(&q).allowed);
+    assert_eq!(authz.cached(), 1);
+    let old = authz.version();
+    append(
+        &cfg,
+        "p, secretaresse, ura:00067890, ecd:Patient, read, allow\n",
+    );
+    let new = authz.reload(&cfg).await.expect("reloads");
+    assert_ne!(new, old);
+    assert_eq!(authz.version(), new);
+    assert_eq!(authz.cached(), 0);
+    let d = authz.decide(&q);
+    assert!(d.allowed, "{d:?}");
+    assert_eq!(&*d.policy_version, new);
+}
+
+#[tokio::test]
+async fn an_invalid_policy_is_refused_and_the_old_one_stays() {
+    let (_dir, cfg) = copy();
+    let authz = Authorizer::load(&cfg).await.expect("loads");
+    let old = authz.version();
+    let lines = std::fs::read_to_string(&cfg.policy)
+        .expect("read")
+        .lines()
+        .count();
+    append(&cfg, "p, arts, ura:00012345, ecd:Patient, delete, allwo\n");
+    let err = authz.reload(&cfg).await.expect_err("refused");
+    let want = format!(
+        "{}:{}: effect must be `allow` or `deny`, found `allwo`",
+        cfg.policy.display(),
+        lines + 1
+    );
+    assert_eq!(err.to_string(), want);
+    assert!(matches!(err, PolicyError::Line { line, .. } if line == lines + 1));
+    assert_eq!(authz.version(), old);
+}
+
+#[tokio::test]
+async fn missing_files_and_foreign_models_are_named() {
+    let (dir, mut cfg) = copy();
+    cfg.policy = dir.path().join("missing.csv");
+    let err = Authorizer::load(&cfg).await.err().expect("refused");
+    assert!(
+        matches!(err, PolicyError::Read { ref path, .. } if path == &cfg.policy),
+        "{err}"
+    );
+    let (_dir, cfg) = copy();
+    let model = std::fs::read_to_string(&cfg.model).expect("read");
+    std::fs::write(
+        &cfg.model,
+        model.replace("r.obj == p.obj", "keyMatch2(r.obj, p.obj)"),
+    )
+    .expect("w");
+    let err = Authorizer::load(&cfg).await.err().expect("refused");
+    assert!(matches!(err, PolicyError::Model { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn config_rejects_unknown_fields_and_defaults_the_cache() {
+    let cfg: PolicyConfig = toml::from_str("model = \"m\"\npolicy = \"p\"").expect("parses");
+    assert!(cfg.cache_capacity > 0);
+    let unknown = toml::from_str::<PolicyConfig>("model = \"m\"\npolicy = \"p\"\ncache = 1");
+    assert!(unknown.is_err());
+}
+
+#[tokio::test]
+async fn forbidden_body_names_the_request_not_the_rule() {
+    let (_dir, cfg) = copy();
+    let authz = Authorizer::load(&cfg).await.expect("loads");
+    let roles = vec![String::from("secretaresse")];
+    let q = Query {
+        object: "ecd:Observation",
+        action: "read",
+        ..log_read(&roles)
+    };
+    let d = authz.decide(&q);
+    assert_eq!(
+        d.record_rule(),
+        "p, secretaresse, ura:00012345, ecd:Observation, read, deny"
+    );
+    let body: serde_json::Value = serde_json::from_str(&d.forbidden_body("req-42")).expect("json");
+    assert_eq!(body["request_id"], "req-42");
+    assert_eq!(body["reason"], "denied by rule");
+    assert!(!body.to_string().contains("secretaresse"));
+}
