@@ -167,12 +167,16 @@ impl Sidecar {
             shutdown,
         )
         .await;
+        // Outcome records are submitted from spawned tasks: let them land first, so the
+        // stop record closes the run.
+        self.state
+            .auditor
+            .drain_outcomes(Duration::from_secs(5))
+            .await;
         let mut stop = Event::new(EventKind::Stop, now_us());
         stop.application = Some(self.state.application.clone());
         stop.reason = Some("shutdown requested".into());
         let recorded = self.state.auditor.record(stop).await;
-        // Outcome records are submitted from spawned tasks; let them reach the queue.
-        tokio::time::sleep(Duration::from_millis(50)).await;
         if let Some(t) = self.writer_task {
             t.shutdown().await?;
         }

@@ -41,9 +41,10 @@
 //! - **One spelling per character**: ASCII allowed literally in a segment (unreserved,
 //!   sub-delims other than `;`, `:` and `@`) is written literally, decoded if it was sent
 //!   encoded; everything else (space, `"`, `{`, non-ASCII, ...) is percent-encoded with
-//!   uppercase hex (`%2f` and `%2F` are one spelling). Upstream frameworks decode paths before routing, so `%24everything` *is*
-//!   `$everything` to them and the policy must see it that way (the axum-casbin raw-path
-//!   hole). Case of letters is kept; non-ASCII is not Unicode-normalized.
+//!   uppercase hex, so `é`, `%c3%a9` and `%C3%A9` are one spelling. Upstream frameworks
+//!   decode paths before routing, so `%24everything` *is* `$everything` to them and the
+//!   policy must see it that way (the axum-casbin raw-path hole). Case of letters is kept;
+//!   non-ASCII is not Unicode-normalized.
 //! - **Limits**: [`MAX_PATH_LEN`] bytes before and after canonicalization, at most
 //!   [`MAX_SEGMENTS`] raw segments: FHIR paths have a handful, and the work stays bounded.
 //!

@@ -156,3 +156,31 @@ async fn forbidden_body_names_the_request_not_the_rule() {
     assert_eq!(body["reason"], "denied by rule");
     assert!(!body.to_string().contains("secretaresse"));
 }
+
+/// casbin's `logging` feature gives every Enforcer its own slog-async thread and a
+/// 4,096-entry channel (about 450 KiB): with one Enforcer per partition that is thousands
+/// of threads and gigabytes for a 110,000-line policy. It must stay off.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn partitions_do_not_start_threads() {
+    let threads = || std::fs::read_dir("/proc/self/task").map_or(0, |d| d.count());
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(policies().join("model.conf"), dir.path().join("model.conf")).expect("copy");
+    let generated = zegel_sidecar::authz::synthetic::policy(2_000);
+    std::fs::write(dir.path().join("policy.csv"), generated.text).expect("write");
+    let (model, policy) = (dir.path().join("model.conf"), dir.path().join("policy.csv"));
+    let before = threads();
+    let authz = Authorizer::load(&PolicyConfig {
+        model,
+        policy,
+        cache_capacity: 0,
+    })
+    .await;
+    let partitions = authz.expect("loads").stats().partitions;
+    let started = threads().saturating_sub(before);
+    assert!(partitions > 200, "{partitions}");
+    assert!(
+        started < 50,
+        "{started} threads for {partitions} partitions: casbin `logging` on?"
+    );
+}

@@ -44,6 +44,10 @@ pub struct Options {
     pub upstream: String,
     /// Write no records (benchmark mode).
     pub audit_off: bool,
+    /// Extra TOML for the end of `[listen]` (e.g. a `[listen.tls]` table).
+    pub listen: String,
+    /// `[[identity]]` tables placed before the JWT source.
+    pub identity_first: String,
 }
 
 /// A running sidecar and what it needs.
@@ -63,8 +67,28 @@ pub struct Harness {
 }
 
 impl Harness {
-    /// Starts a sidecar with `opts`.
+    /// Starts a sidecar with `opts`, in this process.
     pub async fn start(opts: Options) -> Harness {
+        let mut h = Harness::prepare(opts).await;
+        let cfg = zegel_sidecar::config::Config::load(&h.config_path()).expect("config loads");
+        let sidecar = zegel_sidecar::app::start(&cfg)
+            .await
+            .expect("sidecar starts");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        h.addr = listener.local_addr().expect("addr");
+        let (tx, rx) = oneshot::channel::<()>();
+        h.task = Some(tokio::spawn(sidecar.run(listener, async move {
+            let _ = rx.await;
+        })));
+        h.shutdown = Some(tx);
+        h
+    }
+
+    /// Writes keys, JWKS, policy and `zegel.toml` into a temp dir and starts the
+    /// upstream, but not the sidecar (for tests that run the real binary).
+    pub async fn prepare(opts: Options) -> Harness {
         let dir = tempfile::tempdir().expect("tempdir");
         let upstream = TestUpstream::start().await.expect("upstream");
         let jwt_key = SigningKey::from_bytes(&[11u8; 32]);
@@ -83,30 +107,22 @@ impl Harness {
             .unwrap_or_else(|| format!("sqlite:{}", dir.path().join("log.db").display()));
         let up = opts.upstream_url.clone().unwrap_or_else(|| upstream.url());
         let toml = config_toml(dir.path(), &database, &up, &opts);
-        let cfg_path = dir.path().join("zegel.toml");
-        std::fs::write(&cfg_path, toml).expect("config");
-        let cfg = zegel_sidecar::config::Config::load(&cfg_path).expect("config loads");
-        let sidecar = zegel_sidecar::app::start(&cfg)
-            .await
-            .expect("sidecar starts");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(sidecar.run(listener, async move {
-            let _ = rx.await;
-        }));
+        std::fs::write(dir.path().join("zegel.toml"), toml).expect("config");
         Harness {
-            addr,
+            addr: ([127, 0, 0, 1], 0).into(),
             upstream,
             dir,
             database,
             jwt_key,
             log_key,
-            shutdown: Some(tx),
-            task: Some(task),
+            shutdown: None,
+            task: None,
         }
+    }
+
+    /// The config file.
+    pub fn config_path(&self) -> PathBuf {
+        self.dir.path().join("zegel.toml")
     }
 
     /// `http://127.0.0.1:PORT{path}`.
@@ -203,6 +219,7 @@ fn config_toml(dir: &Path, database: &str, upstream: &str, o: &Options) -> Strin
 
 [listen]
 address = "127.0.0.1:0"
+{listen}
 
 [upstream]
 url = "{upstream}"
@@ -226,6 +243,7 @@ enabled = {enabled}
 model = "{model}"
 policy = "policy.csv"
 
+{identity_first}
 [[identity]]
 kind = "jwt"
 issuer = "{ISSUER}"
@@ -260,6 +278,8 @@ resource = "test"
 "#,
         up_extra = o.upstream,
         limits = o.limits,
+        listen = o.listen,
+        identity_first = o.identity_first,
         enabled = !o.audit_off,
         model = model.display(),
         jwks = dir.join("jwks.json").display(),
