@@ -1,30 +1,94 @@
 #!/usr/bin/env bash
-# The main job as far as it exists today: create a signing key, write a realistic access
-# log through the real group-commit writer into SQLite, verify it, then tamper with a copy
-# and watch the verifier pinpoint the change. Everything lands in ./out/quickstart.
+# The main job as far as it exists today (the demo care app comes later):
+#   1. the sidecar in front of a small FHIR server on the embedded SQLite log: requests
+#      from a nurse, a secretary, someone without identity and a path-traversal probe;
+#   2. the analyzer verifies that log;
+#   3. a 100,000-record generated log is verified, tampered with, and verified again.
+# Everything lands in ./out/. Ports: 18080 (sidecar) and 18081 (upstream), or set
+# SIDECAR_PORT / UPSTREAM_PORT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+root=$PWD
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
+sidecar_port="${SIDECAR_PORT:-18080}"
+upstream_port="${UPSTREAM_PORT:-18081}"
 records="${RECORDS:-50000}"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
 
 echo "== building (first time: a few minutes)"
 cargo build -q -p zegel-sidecar -p zegel-analyzer
 bin="$CARGO_TARGET_DIR/debug"
-out=out/quickstart
-rm -rf "$out" && mkdir -p "$out" && cd "$out"
+rm -rf out/example out/quickstart && mkdir -p out/example out/quickstart
 
+echo
 echo "== 1. a checkpoint signing key pair (the private key never goes into the database)"
-"$bin/zegel-sidecar" keygen --private signing.pem --public signing.pub.pem
+"$bin/zegel-sidecar" keygen --private out/example/signing.pem --public out/example/signing.pub.pem
 
-echo "== 2. $records access records (+ their outcomes) through the writer into SQLite"
-time "$bin/zegel-analyzer" gen --db sqlite:access-log.db --key signing.pem \
+echo
+echo "== 2. a FHIR upstream on :$upstream_port and zegel-sidecar in front of it on :$sidecar_port"
+python3 -m http.server "$upstream_port" --bind 127.0.0.1 --directory examples/upstream \
+    >out/example/upstream.log 2>&1 &
+pids+=($!)
+"$bin/zegel-sidecar" check-config --config examples/zegel.toml
+ZEGEL_LISTEN="127.0.0.1:$sidecar_port" ZEGEL_UPSTREAM_URL="http://127.0.0.1:$upstream_port" \
+    "$bin/zegel-sidecar" run --config examples/zegel.toml 2>out/example/sidecar.log &
+sidecar=$!
+pids+=($sidecar)
+for _ in $(seq 1 100); do   # wait for the port (a TCP connect only: no request to log)
+    (exec 3<>"/dev/tcp/127.0.0.1/$sidecar_port") 2>/dev/null && break
+    sleep 0.1
+done
+
+ask() { # persona, expected status, path; identity headers from the array H
+    local who=$1 want=$2 path=$3 got
+    got=$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "${H[@]}" "http://127.0.0.1:$sidecar_port$path")
+    printf '  %-42s %-32s -> %s (expected %s)\n' "$who" "$path" "$got" "$want"
+    [ "$got" = "$want" ]
+}
+as() { # user, name, role, department: what the gateway in front of zegel asserts
+    H=(-H "X-Gateway-User: $1" -H "X-Gateway-Name: $2" -H "X-Gateway-Roles: $3"
+       -H "X-Gateway-Org: ura:00012345" -H "X-Gateway-Department: $4")
+}
+as n-17 "Nurse Bakker" verpleegkundige cardiologie
+ask "nurse (cardiologie) reads a patient" 200 /fhir/Patient/p-1001
+ask "nurse (cardiologie) reads an observation" 200 /fhir/Observation/o-77
+ask "path traversal probe" 400 "/fhir/Patient/..%2f..%2fadmin"
+ask "unknown route" 403 /admin
+as s-03 "Secretaris Visser" secretaresse polikliniek
+ask "secretary reads an observation" 403 /fhir/Observation/o-77
+H=()
+ask "no identity at all" 401 /fhir/Patient/p-1001
+kill -TERM "$sidecar"
+wait "$sidecar"
+
+echo
+echo "== 3. what the sidecar logged (hash-chained, signed; every refusal too)"
+python3 - out/example/access-log.db <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+rows = db.execute("""SELECT seq, kind, coalesce(user_id,''), coalesce(decision,''),
+    coalesce(status,''), coalesce(path, ''), coalesce(rule, reason, '') FROM zegel_records ORDER BY seq""")
+for r in rows:
+    print("  %3s %-11s %-5s %-7s %-4s %-28s %s" % r)
+PY
+
+echo
+echo "== 4. verify the sidecar's log"
+"$bin/zegel-analyzer" verify --source sqlite:out/example/access-log.db \
+    --public-key out/example/signing.pub.pem --checkpoint-file out/example/access-log.checkpoints
+
+echo
+echo "== 5. a larger log: $records access records (+ outcomes) through the same writer"
+cd out/quickstart
+"$bin/zegel-analyzer" gen --db sqlite:access-log.db --key ../example/signing.pem \
     --checkpoint-file access-log.checkpoints --records "$records"
-
-echo "== 3. verify: hashes, sequence, signatures, checkpoint file"
 "$bin/zegel-analyzer" verify --source sqlite:access-log.db \
-    --public-key signing.pub.pem --checkpoint-file access-log.checkpoints
+    --public-key ../example/signing.pub.pem --checkpoint-file access-log.checkpoints
 
-echo "== 4. a database administrator edits one record in a copy..."
+echo
+echo "== 6. a database administrator edits one record in a copy, and verify pinpoints it"
 cp access-log.db tampered.db
 python3 - <<'PY'
 import sqlite3
@@ -33,12 +97,12 @@ db.executescript("""DROP TRIGGER zegel_records_no_update;
   UPDATE zegel_records SET user_id = 'emp-0001' WHERE seq = 4242;""")
 db.commit()
 PY
-echo "== ...and verify finds it (exit status 1 = integrity failure)"
 set +e
 "$bin/zegel-analyzer" verify --source sqlite:tampered.db \
-    --public-key signing.pub.pem --checkpoint-file access-log.checkpoints
+    --public-key ../example/signing.pub.pem --checkpoint-file access-log.checkpoints
 status=$?
 set -e
-echo "verify exit status: $status"
+echo "verify exit status: $status (1 = integrity failure)"
 [ "$status" -eq 1 ]
-echo "== done: files in $out"
+echo
+echo "== done: files in out/example and out/quickstart"
