@@ -198,7 +198,7 @@ async fn forward(
         Err(e) => return upstream_failed(state, e, request_id, a.access_seq, started),
     };
     parts.uri = uri;
-    parts.version = http::Version::HTTP_11;
+    parts.version = state.upstream.version();
     prepare_headers(state, conn, &mut parts.headers, &a.identity, request_id);
     let body = Limited::new(body, state.max_body_bytes as usize)
         .map_err(Into::into)

@@ -112,6 +112,7 @@ pub struct Upstream {
     prefix: String,
     response_timeout: Duration,
     host: HostMode,
+    version: http::Version,
 }
 
 impl Upstream {
@@ -154,6 +155,11 @@ impl Upstream {
             prefix: uri.path().trim_end_matches('/').to_owned(),
             response_timeout: Duration::from_millis(cfg.response_timeout_ms),
             host: cfg.host,
+            version: if cfg.http2 {
+                http::Version::HTTP_2
+            } else {
+                http::Version::HTTP_11
+            },
         })
     }
 
@@ -169,6 +175,11 @@ impl Upstream {
             .path_and_query(pq)
             .build()
             .map_err(|e| ProxyError::Other(format!("cannot build upstream URI: {e}")))
+    }
+
+    /// The HTTP version spoken to the upstream (whatever the client spoke to zegel).
+    pub fn version(&self) -> http::Version {
+        self.version
     }
 
     /// Sets `Host` as configured.

@@ -38,20 +38,37 @@ impl Drop for TestUpstream {
 impl TestUpstream {
     /// Starts on 127.0.0.1:0.
     pub async fn start() -> std::io::Result<TestUpstream> {
+        Self::start_with(None).await
+    }
+
+    /// Starts on 127.0.0.1:0, speaking TLS with `tls` when given.
+    pub async fn start_with(
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> std::io::Result<TestUpstream> {
+        let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let hits = Arc::new(AtomicU64::new(0));
         let h = Arc::clone(&hits);
         let task = tokio::spawn(async move {
             while let Ok((tcp, _)) = listener.accept().await {
-                let h = Arc::clone(&h);
+                let (h, acceptor) = (Arc::clone(&h), acceptor.clone());
                 tokio::spawn(async move {
                     let svc = hyper::service::service_fn(move |req| {
                         h.fetch_add(1, Ordering::Relaxed);
                         answer(req)
                     });
                     let b = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-                    let _ = b.serve_connection(TokioIo::new(tcp), svc).await;
+                    match acceptor {
+                        None => {
+                            let _ = b.serve_connection(TokioIo::new(tcp), svc).await;
+                        }
+                        Some(acc) => {
+                            if let Ok(tls) = acc.accept(tcp).await {
+                                let _ = b.serve_connection(TokioIo::new(tls), svc).await;
+                            }
+                        }
+                    }
                 });
             }
         });

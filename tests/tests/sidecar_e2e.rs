@@ -469,3 +469,54 @@ async fn database_down_means_503_and_nothing_forwarded_then_recovery() {
             .is_some_and(|d| d.contains("refused"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_and_slow_connections_are_closed_after_the_header_timeout() {
+    let h = Harness::start(Options::default()).await;
+    let token = h.token("nurse-1", &["verpleegkundige"]);
+    // Keep-alive: one request, then silence.
+    let mut s = tokio::net::TcpStream::connect(h.addr)
+        .await
+        .expect("connect");
+    let req = format!(
+        "GET /fhir/Patient/p-1 HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {token}\r\n\r\n"
+    );
+    s.write_all(req.as_bytes()).await.expect("write");
+    let mut buf = vec![0u8; 65536];
+    let n = s.read(&mut buf).await.expect("response");
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+    let t0 = Instant::now();
+    let rest = tokio::time::timeout(Duration::from_secs(10), s.read(&mut buf))
+        .await
+        .expect("closed in time");
+    assert_eq!(rest.expect("read"), 0, "expected EOF");
+    assert!(
+        t0.elapsed() >= Duration::from_millis(1500),
+        "closed too early: {:?}",
+        t0.elapsed()
+    );
+    // Slowloris: a head that never ends.
+    let mut s = tokio::net::TcpStream::connect(h.addr)
+        .await
+        .expect("connect");
+    s.write_all(b"GET /fhir/Patient/p-1 HTTP/1.1\r\nHost: t\r\nX-Slow: ")
+        .await
+        .expect("write");
+    let closed = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            if s.write_all(b"a").await.is_err() {
+                return;
+            }
+            let mut b = [0u8; 1024];
+            match tokio::time::timeout(Duration::from_millis(10), s.read(&mut b)).await {
+                Ok(Ok(0)) | Ok(Err(_)) => return,
+                Ok(Ok(_)) => return, // an error response (408) also ends it
+                Err(_) => {}
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "slow header connection was never closed");
+    h.stop().await;
+}

@@ -163,3 +163,59 @@ async fn tls_with_alpn_and_client_certificates_as_identity() {
     );
     assert_eq!(users[1].0.as_deref(), Some("nurse-2"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_upstream_is_verified_against_the_configured_ca() {
+    let pki_dir = tempfile::tempdir().expect("tempdir");
+    let pki = make_pki(pki_dir.path());
+    let d = pki_dir.path();
+    let tls = zegel_sidecar::tls::server_config(&zegel_sidecar::tls::TlsConfig {
+        cert: d.join("server.pem"),
+        key: d.join("server.key"),
+        client_ca: None,
+        require_client_cert: false,
+    })
+    .expect("upstream tls");
+    let secure = zegel_tests::upstream::TestUpstream::start_with(Some(tls))
+        .await
+        .expect("upstream");
+    let url = format!("https://localhost:{}", secure.addr.port());
+    let opts = Options {
+        upstream_url: Some(url.clone()),
+        upstream: format!("ca = \"{}\"", d.join("ca.pem").display()),
+        ..Options::default()
+    };
+    let h = Harness::start(opts).await;
+    let token = h.token("nurse-1", &["verpleegkundige"]);
+    let resp = reqwest_like_get(&h, &token).await;
+    assert_eq!(resp, 200);
+    assert_eq!(secure.hits.load(std::sync::atomic::Ordering::Relaxed), 1);
+    h.stop().await;
+    drop(pki);
+
+    // Without the CA, the upstream's certificate is not trusted: 502, nothing sent.
+    let h = Harness::start(Options {
+        upstream_url: Some(url),
+        ..Options::default()
+    })
+    .await;
+    let token = h.token("nurse-1", &["verpleegkundige"]);
+    assert_eq!(reqwest_like_get(&h, &token).await, 502);
+    assert_eq!(secure.hits.load(std::sync::atomic::Ordering::Relaxed), 1);
+    h.stop().await;
+}
+
+async fn reqwest_like_get(h: &Harness, token: &str) -> u16 {
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build(hyper_util::client::legacy::connect::HttpConnector::new());
+    let req = http::Request::get(h.url("/fhir/Patient/p-1"))
+        .header("authorization", format!("Bearer {token}"))
+        .body(Empty::<Bytes>::new())
+        .expect("req");
+    client
+        .request(req)
+        .await
+        .expect("response")
+        .status()
+        .as_u16()
+}
