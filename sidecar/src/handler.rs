@@ -153,7 +153,9 @@ fn decide(
         action: &route.action,
     };
     let d = state.authz.decide(&q);
-    facts.rule = d.rule.clone().or_else(|| Some("no rule matched".into()));
+    facts.rule = Some(d.record_rule().to_owned());
+    // The version that decided (a reload may swap the policy between two requests).
+    facts.policy_version = Some(d.policy_version.to_string());
     if d.allowed {
         facts.decision = Decision::Allow;
         Ok(())

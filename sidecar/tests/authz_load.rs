@@ -170,17 +170,57 @@ async fn partitions_do_not_start_threads() {
     std::fs::write(dir.path().join("policy.csv"), generated.text).expect("write");
     let (model, policy) = (dir.path().join("model.conf"), dir.path().join("policy.csv"));
     let before = threads();
-    let authz = Authorizer::load(&PolicyConfig {
+    let cfg = PolicyConfig {
         model,
         policy,
         cache_capacity: 0,
-    })
-    .await;
-    let partitions = authz.expect("loads").stats().partitions;
+    };
+    let authz = Authorizer::load(&cfg).await.expect("loads");
+    let partitions = authz.stats().partitions;
     let started = threads().saturating_sub(before);
     assert!(partitions > 200, "{partitions}");
     assert!(
         started < 50,
         "{started} threads for {partitions} partitions: casbin `logging` on?"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decisions_continue_during_reloads() {
+    let (_dir, cfg) = copy();
+    let authz = std::sync::Arc::new(Authorizer::load(&cfg).await.expect("loads"));
+    let mut versions = vec![authz.version()];
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let deciders: Vec<_> = (0..2)
+        .map(|_| {
+            let (authz, stop) = (authz.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let roles = vec![String::from("arts")];
+                let q = Query {
+                    object: "ecd:Patient",
+                    action: "read",
+                    ..log_read(&roles)
+                };
+                let mut seen = std::collections::HashSet::new();
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let d = authz.decide(&q);
+                    assert!(d.allowed);
+                    seen.insert(d.policy_version.to_string());
+                }
+                seen
+            })
+        })
+        .collect();
+    for i in 0..3 {
+        append(
+            &cfg,
+            &format!("p, arts, ura:00012345, ecd:Extra{i}, read, allow\n"),
+        );
+        versions.push(authz.reload(&cfg).await.expect("reloads"));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for decider in deciders {
+        let seen = decider.join().expect("decider");
+        assert!(seen.iter().all(|v| versions.contains(v)), "{seen:?}");
+    }
 }

@@ -3,7 +3,8 @@
 //! The rules are a Casbin model and policy (`policies/model.conf`, `policies/policy.csv`:
 //! RBAC with organisations as domains, deny overriding allow). Decisions must stay in
 //! microseconds with a 110,000-line policy, where one Casbin `enforce` over all lines takes
-//! about 17 ms. Three things keep them there:
+//! 17 ms with the simplest model and about 60 ms with this one (BENCHMARKS.md). Three
+//! things keep them there:
 //!
 //! - the policy is indexed at load time into one small Casbin Enforcer per (organisation,
 //!   object, action) (`snapshot.rs`, `partition.rs`); `model.rs` refuses a model for which
@@ -13,6 +14,9 @@
 //!   beside it and swaps it in whole;
 //! - a decision cache keyed by the full request tuple lives in the snapshot
 //!   (`cache.rs`), so it can neither confuse two requests nor outlive its policy.
+//!
+//! casbin must be built without its `logging` feature (and so without `explain`, which
+//! requires it in casbin 2.20): with it, every Enforcer starts its own logger thread.
 //!
 //! Room left for what comes next: a break-the-glass decision is a second question to the
 //! same snapshot (e.g. action `emergency:read`, asked only when the first is denied and the
@@ -48,7 +52,7 @@ pub struct PolicyConfig {
     pub model: PathBuf,
     /// The policy CSV (`policies/policy.csv`).
     pub policy: PathBuf,
-    /// Decisions cached per policy version; 0 disables the cache.
+    /// Decisions cached per policy version (about 300 bytes each); 0 disables the cache.
     #[serde(default = "default_cache_capacity")]
     pub cache_capacity: usize,
 }
@@ -100,6 +104,18 @@ impl Authorizer {
         let version = snapshot.version.to_string();
         let old = self.current.swap(snapshot);
         tracing::info!(old = %old.version, new = %version, "policy reloaded");
+        retire(old);
         Ok(version)
     }
+}
+
+/// Drops a replaced snapshot on the blocking pool once no decision holds it: dropping
+/// thousands of Enforcers takes a while, and must not land on a request.
+fn retire(old: Arc<snapshot::Snapshot>) {
+    tokio::task::spawn_blocking(move || {
+        while Arc::strong_count(&old) > 1 {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        drop(old);
+    });
 }

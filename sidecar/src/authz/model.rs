@@ -51,9 +51,9 @@ fn check(model: &DefaultModel) -> Result<(), String> {
     check_matcher(value(model, "m"))
 }
 
-/// The matcher must be a plain conjunction holding `r.x == p.x` for dom, obj and act
-/// and `g(r.sub, p.sub, r.dom)`. Further conjuncts only narrow a match, which the index
-/// tolerates; anything that could widen one is refused.
+/// The matcher must be exactly the conjunction of `r.x == p.x` for dom, obj and act and
+/// `g(r.sub, p.sub, r.dom)`, in any order: `partition.rs` relies on a line matching
+/// exactly when its subject is the request's or one it inherits.
 fn check_matcher(matcher: &str) -> Result<(), String> {
     if matcher.contains("||") || matcher.contains('!') {
         return Err("matcher must be a conjunction (&&) without `||` or `!`".into());
@@ -76,6 +76,9 @@ fn check_matcher(matcher: &str) -> Result<(), String> {
     }
     if !has("g(r_sub,p_sub,r_dom)") {
         return Err("matcher must contain `g(r.sub, p.sub, r.dom)` as a term".into());
+    }
+    if terms.len() != 4 {
+        return Err("matcher must have no terms besides the equalities and `g()`".into());
     }
     Ok(())
 }

@@ -122,7 +122,7 @@ impl Snapshot {
                 Ok(Outcome::Allow(rule)) => allow = allow.or(Some(rule)),
                 Ok(Outcome::NoMatch) => {}
                 Err(error) => {
-                    tracing::error!(%error, subject = %subject, "casbin failed; denying");
+                    tracing::error!(%error, subject = %subject, "policy evaluation failed; denying");
                     return self.decision(false, None, FAILED);
                 }
             }
