@@ -7,30 +7,41 @@
 #              durable access record in SQLite (WAL, synchronous=FULL), outcome records
 #   zegel-off  the same sidecar config with [audit] enabled = false
 #
-# at 1, 16 and 64 connections (wrk --latency), measured interleaved per connection count;
-# then the sidecars' RSS, the fsync cost of the log's filesystem, PASS/MISS against the
-# targets, and a full verification of the zegel-on log with zegel-analyzer.
+# at 1, 16 and 64 connections as fast as they go (wrk --latency, closed loop), and at 16
+# connections paced to about 1,000 requests/s in all (each connection pauses a random 0-32
+# ms between a response and its next request: latency below saturation); cells are
+# interleaved per connection count. Then the sidecars' RSS, the fsync cost of the log's filesystem,
+# PASS/MISS against the targets, and a full verification of the zegel-on log.
 #
 # Usage:  bench/http.sh
 # Env:    DURATION=10 (s per measurement)  WARMUP=2 (s)  CONNS="1 16 64"  THREADS=1 (wrk -t)
+#         PACED_CONNS=16  PACE_MS=16 (mean pause per connection; PACED_CONNS="" skips them)
+#         NOISY_PCT=10 RETRIES=1 (measure a cell again when other processes used more than
+#         NOISY_PCT% of the machine)  IDLE_WAIT_BUDGET=120 (s spent at most waiting for quiet)
 #         PORT_BASE=18480 (uses PORT_BASE..+3)  BENCH_TMP=/tmp (where the log lives)
 #         CARGO_TARGET_DIR (default ~/.cache/zegel-bench-target)  SKIP_BUILD=1  KEEP=1
-#         ZEGEL_LOG (sidecar log level, default info)  ZEGEL_WORKER_THREADS (tokio workers)
+#         ZEGEL_LOG (sidecar log level, default info)  TOKIO_WORKER_THREADS (sidecar workers)
+#         ZEGEL_BIN_DIR (use binaries from there, e.g. for A/B runs; implies SKIP_BUILD=1)
 # Needs:  cargo, nginx and wrk (installed with apt-get when missing), python3 or dd.
-# Everything listens on 127.0.0.1 only. Run it on an idle machine: the load average is
-# printed before and after.
+# Everything listens on 127.0.0.1 only. Run it on an idle machine: the CPU used by other
+# processes is measured and printed for every cell (column 'other').
 set -euo pipefail
 
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
 CONNS=${CONNS:-"1 16 64"}
+PACED_CONNS=${PACED_CONNS-16}
+PACE_MS=${PACE_MS:-16}
+NOISY_PCT=${NOISY_PCT:-10}
+RETRIES=${RETRIES:-1}
+IDLE_WAIT_BUDGET=${IDLE_WAIT_BUDGET:-120}
 THREADS=${THREADS:-1}
 PORT_BASE=${PORT_BASE:-18480}
 BENCH_TMP=${BENCH_TMP:-/tmp}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/zegel-bench-target}
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BIN=$CARGO_TARGET_DIR/release
+BIN=${ZEGEL_BIN_DIR:-$CARGO_TARGET_DIR/release}
 UP_PORT=$PORT_BASE
 NGX_PORT=$((PORT_BASE + 1))
 ON_PORT=$((PORT_BASE + 2))
@@ -55,7 +66,7 @@ fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 # --- build -------------------------------------------------------------------------------
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
+if [ "${SKIP_BUILD:-0}" != 1 ] && [ -z "${ZEGEL_BIN_DIR:-}" ]; then
     say "building release binaries into $CARGO_TARGET_DIR (a cold build takes minutes)"
     (cd "$REPO" && cargo build --release --quiet \
         --bin zegel-sidecar --bin zegel-mint-token --bin zegel-analyzer) || die "build failed"
@@ -79,6 +90,12 @@ cleanup() {
     if [ "${KEEP:-0}" = 1 ]; then say "kept $W"; else rm -rf "$W"; fi
 }
 trap cleanup EXIT
+# Our own links to the binaries: a concurrent cargo build cannot swap them mid-run.
+mkdir "$W/bin"
+for b in zegel-sidecar zegel-mint-token zegel-analyzer; do
+    ln "$BIN/$b" "$W/bin/$b" 2>/dev/null || cp "$BIN/$b" "$W/bin/$b"
+done
+BIN=$W/bin
 
 # --- upstream and nginx proxy (one nginx, two server blocks) -----------------------------
 mkdir -p "$W/www" "$W/nginx-tmp"
@@ -96,7 +113,7 @@ http {
     tcp_nodelay on;
     keepalive_timeout 65;
     keepalive_requests 1000000;
-    open_file_cache max=16 valid=60s;
+    open_file_cache max=16 inactive=60s;
     client_body_temp_path $W/nginx-tmp/body;
     proxy_temp_path $W/nginx-tmp/proxy;
     fastcgi_temp_path $W/nginx-tmp/fastcgi;
@@ -168,7 +185,7 @@ policy = "policy.csv"
 kind = "jwt"
 issuer = "$ISSUER"
 audience = ["$AUDIENCE"]
-jwks_file = "jwks.json"
+jwks_file = "$W/jwks.json" # absolute: config.rs does not resolve identity paths
 [identity.claims]
 organisation = "org"
 department = "department"
@@ -242,34 +259,107 @@ to_ms() { # wrk latency value (12.3us, 1.2ms, 1.05s, 1.2m) -> ms
         else if (v ~ /m$/) printf "%.3f", v * 60000;
         else printf "nan" }'
 }
-declare -A RPS=() P50=() P99=() BAD=()
-wrk_run() { # target conns seconds outfile
+declare -A RPS=() P50=() P99=() BAD=() SRVCPU=() OTHER=()
+wrk_run() { # target conns seconds outfile [-s script]
     local th=$THREADS
     [ "$th" -gt "$2" ] && th=$2
-    wrk -t"$th" -c"$2" -d"$3"s --latency --timeout 5s \
+    wrk -t"$th" -c"$2" -d"$3"s --latency --timeout 5s "${@:5}" \
         -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:${PORT[$1]}$REQ_PATH" >"$4"
     if [ "$1" = zegel-on ]; then
         ON_REQUESTS=$((ON_REQUESTS + $(awk '/requests in/ { print $1 }' "$4")))
     fi
 }
-LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-STARTED=$(date +%s)
-for c in $CONNS; do
-    for t in "${TARGETS[@]}"; do
-        say "measuring $t at $c connections (${WARMUP}s warm-up, ${DURATION}s)"
-        wrk_run "$t" "$c" "$WARMUP" "$W/warm-$t-$c.txt"
-        out=$W/wrk-$t-$c.txt
-        wrk_run "$t" "$c" "$DURATION" "$out"
-        RPS[$t,$c]=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
-        P50[$t,$c]=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
-        P99[$t,$c]=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
-        BAD[$t,$c]=$(awk '/Non-2xx or 3xx responses:/ { n += $NF }
-                          /Socket errors:/ { gsub(",", ""); n += $4 + $6 + $8 + $10 }
-                          END { print n + 0 }' "$out")
+# CPU accounting per cell, in clock ticks: the servers (nginx master and workers, both
+# sidecars, all threads), wrk (this shell's children), and the whole machine; what is
+# left is other processes, i.e. noise.
+SERVER_PIDS=("$(cat "$W/nginx.pid")" $(pgrep -P "$(cat "$W/nginx.pid")") "${SPID[@]}")
+server_ticks() {
+    local p n=0
+    for p in "${SERVER_PIDS[@]}"; do # utime + stime: fields 14, 15 of /proc/PID/stat
+        [ -r "/proc/$p/stat" ] && n=$((n + $(sed 's/^.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }')))
     done
+    echo "$n"
+}
+child_ticks() { # CPU of this shell's finished children (wrk), into CHILD_TICKS
+    times >"$W/times" # `times` must run in this shell, not in a $(...) subshell
+    CHILD_TICKS=$(awk -v hz="$HZ" 'NR == 2 { gsub(/[ms]/, " ")
+        print int(($1 * 60 + $2 + $3 * 60 + $4) * hz + 0.5) }' "$W/times")
+}
+machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+NCPU=$(nproc)
+HZ=$(getconf CLK_TCK)
+cat >"$W/pace.lua" <<EOF
+-- a random pause, 0 to 2x PACE_MS: the connections must not fire in lockstep bursts
+function delay() return math.random(0, 2 * $PACE_MS) end
+EOF
+CELLS=() # "conns" (closed loop) or "conns paced"
+for c in $CONNS; do
+    CELLS+=("$c")
+    for p in $PACED_CONNS; do [ "$p" = "$c" ] && CELLS+=("$c paced"); done
+done
+for p in $PACED_CONNS; do [[ " $CONNS " == *" $p "* ]] || CELLS+=("$p paced"); done
+measure() { # target cell
+    local t=$1 cell=$2 c=${2%% *} script=() out s0 s1 w0 w1 m0 m1 n
+    [ "$cell" = "$c" ] || script=(-s "$W/pace.lua")
+    say "measuring $t at $cell connections (${WARMUP}s warm-up, ${DURATION}s)"
+    wrk_run "$t" "$c" "$WARMUP" "$W/warm.txt" "${script[@]}"
+    out=$W/wrk-$t-${cell// /-}.txt
+    child_ticks
+    s0=$(server_ticks) w0=$CHILD_TICKS m0=$(machine_ticks)
+    wrk_run "$t" "$c" "$DURATION" "$out" "${script[@]}"
+    child_ticks
+    s1=$(server_ticks) w1=$CHILD_TICKS m1=$(machine_ticks)
+    RPS[$t,$cell]=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
+    P50[$t,$cell]=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
+    P99[$t,$cell]=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
+    BAD[$t,$cell]=$(awk '/Non-2xx or 3xx responses:/ { n += $NF }
+                         /Socket errors:/ { gsub(",", ""); n += $4 + $6 + $8 + $10 }
+                         END { print n + 0 }' "$out")
+    n=$(awk '/requests in/ { print $1 }' "$out")
+    SRVCPU[$t,$cell]=$(awk -v d=$((s1 - s0)) -v n="$n" -v hz="$HZ" \
+        'BEGIN { printf "%.0f", d / hz * 1e6 / n }')
+    OTHER[$t,$cell]=$(awk -v m=$((m1 - m0)) -v s=$((s1 - s0)) -v w=$((w1 - w0)) \
+        -v secs="$DURATION" -v ncpu="$NCPU" -v hz="$HZ" \
+        'BEGIN { o = (m - s - w) / (secs * ncpu * hz) * 100; printf "%.0f%%", o < 0 ? 0 : o }')
+}
+busy_pct() { # % of the machine busy during a sample of $1 seconds
+    local m0
+    m0=$(machine_ticks)
+    sleep "$1"
+    awk -v m=$(($(machine_ticks) - m0)) -v s="$1" -v ncpu="$NCPU" -v hz="$HZ" \
+        'BEGIN { printf "%.0f", m / (s * ncpu * hz) * 100 }'
+}
+# Other work on the machine spoils a cell: wait (within a budget) for a quiet moment
+# before each cell, and measure a cell again when other processes took more than
+# NOISY_PCT of the machine during it, keeping the quieter attempt.
+WAITED=0
+RETRIED=0
+measure_quietly() { # target cell
+    local t=$1 cell=$2 attempt keep=()
+    for attempt in $(seq 0 "$RETRIES"); do
+        while [ "$WAITED" -lt "$IDLE_WAIT_BUDGET" ] && [ "$(busy_pct 1)" -gt 10 ]; do
+            WAITED=$((WAITED + 1))
+        done
+        if [ "$attempt" -gt 0 ]; then
+            RETRIED=$((RETRIED + 1))
+            keep=("${RPS[$t,$cell]}" "${P50[$t,$cell]}" "${P99[$t,$cell]}" "${BAD[$t,$cell]}"
+                "${SRVCPU[$t,$cell]}" "${OTHER[$t,$cell]}")
+            say "  again: other processes took ${OTHER[$t,$cell]} of the machine"
+        fi
+        measure "$t" "$cell"
+        if [ "$attempt" -gt 0 ] && [ "${OTHER[$t,$cell]%\%}" -gt "${keep[5]%\%}" ]; then
+            RPS[$t,$cell]=${keep[0]} P50[$t,$cell]=${keep[1]} P99[$t,$cell]=${keep[2]}
+            BAD[$t,$cell]=${keep[3]} SRVCPU[$t,$cell]=${keep[4]} OTHER[$t,$cell]=${keep[5]}
+        fi
+        [ "${OTHER[$t,$cell]%\%}" -gt "$NOISY_PCT" ] || break
+    done
+}
+IDLE_BEFORE=$(busy_pct 2)%
+STARTED=$(date +%s)
+for cell in "${CELLS[@]}"; do
+    for t in "${TARGETS[@]}"; do measure_quietly "$t" "$cell"; done
 done
 ELAPSED=$(($(date +%s) - STARTED))
-LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- sidecar memory, then stop them (SIGTERM: drain, stop record, final checkpoint) ------
 declare -A RSS=() HWM=()
@@ -295,39 +385,51 @@ echo
 echo "zegel-sidecar HTTP benchmark ($(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?'))"
 echo "machine: $(nproc) CPU ($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)), $(uname -r), log on $(df -PT "$W" | awk 'NR == 2 { print $2 " " $1 }')"
 echo "request: GET $REQ_PATH with a bearer JWT (EdDSA), upstream answers $(wc -c <"$W/www/patient.json")-byte FHIR JSON from nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///')"
-echo "load: wrk -t$THREADS, ${DURATION}s per cell after ${WARMUP}s warm-up, cells interleaved per connection count; ${ELAPSED}s in all; loadavg before $LOAD_BEFORE, after $LOAD_AFTER"
+echo "load: wrk -t$THREADS, ${DURATION}s per cell after ${WARMUP}s warm-up, cells interleaved per connection count; ${ELAPSED}s in all"
+echo "machine busy before the run (2 s sample): $IDLE_BEFORE of $NCPU CPUs; waited ${WAITED}s for quiet, measured $RETRIED noisy cells again; sidecar tokio workers: ${TOKIO_WORKER_THREADS:-$NCPU (default)}"
 echo "fsync on the log's filesystem: median $FSYNC_MS ms, p99 $FSYNC_P99_MS ms ($FSYNC_HOW)"
 echo
-printf '%5s  %-9s  %8s  %8s  %8s  %8s  %9s  %12s  %s\n' \
-    conns target req/s "p50 ms" "p99 ms" "x nginx" "x direct" "p99-direct" errors
-for c in $CONNS; do
+printf '%-8s  %-9s  %8s  %8s  %8s  %8s  %9s  %11s  %10s  %5s  %s\n' \
+    conns target req/s "p50 ms" "p99 ms" "x nginx" "x direct" "p99-direct" "srv us/req" other errors
+for cell in "${CELLS[@]}"; do
     for t in "${TARGETS[@]}"; do
-        printf '%5s  %-9s  %8s  %8s  %8s  %8s  %9s  %12s  %s\n' "$c" "$t" "${RPS[$t,$c]}" \
-            "${P50[$t,$c]}" "${P99[$t,$c]}" "$(ratio "${RPS[$t,$c]}" "${RPS[nginx,$c]}")" \
-            "$(ratio "${RPS[$t,$c]}" "${RPS[direct,$c]}")" \
-            "$(awk -v a="${P99[$t,$c]}" -v b="${P99[direct,$c]}" 'BEGIN { printf "%+.3f ms", a - b }')" \
-            "${BAD[$t,$c]}"
+        printf '%-8s  %-9s  %8s  %8s  %8s  %8s  %9s  %11s  %10s  %5s  %s\n' "$cell" "$t" \
+            "${RPS[$t,$cell]}" "${P50[$t,$cell]}" "${P99[$t,$cell]}" \
+            "$(ratio "${RPS[$t,$cell]}" "${RPS[nginx,$cell]}")" \
+            "$(ratio "${RPS[$t,$cell]}" "${RPS[direct,$cell]}")" \
+            "$(awk -v a="${P99[$t,$cell]}" -v b="${P99[direct,$cell]}" 'BEGIN { printf "%+.3f ms", a - b }')" \
+            "${SRVCPU[$t,$cell]}" "${OTHER[$t,$cell]}" "${BAD[$t,$cell]}"
     done
 done
+echo "'paced': each connection pauses a random 0-$((2 * PACE_MS)) ms between a response and its next request."
+echo "srv us/req: CPU time (user+sys) of the serving processes per request: nginx (the upstream, and the"
+echo "proxy for 'nginx') and the sidecar; 'other': CPU used by unrelated processes during the cell, in %"
+echo "of the machine (noise); errors: non-2xx responses and socket errors."
 echo
 for t in zegel-on zegel-off; do
     echo "sidecar $t memory after the runs: VmRSS ${RSS[$t]} MB, VmHWM (peak) ${HWM[$t]} MB"
 done
 echo
 verdict() { if [ "$1" = 1 ]; then echo PASS; else echo MISS; fi; }
-last_c=$(awk '{ print $NF }' <<<"$CONNS")
-mid_c=16
-[[ " $CONNS " == *" 16 "* ]] || mid_c=$last_c
-r64=$(awk -v a="${RPS[zegel-on,$last_c]}" -v b="${RPS[nginx,$last_c]}" 'BEGIN { printf "%.2f", a / b }')
-added=$(awk -v a="${P99[zegel-on,$mid_c]}" -v b="${P99[direct,$mid_c]}" 'BEGIN { printf "%.3f", a - b }')
 allowed=$(awk -v f="$FSYNC_MS" 'BEGIN { printf "%.3f", f + 0.3 }')
 echo "targets:"
-echo "  $(verdict "$(awk -v r="$r64" 'BEGIN { print (r >= 1.0) }')")  zegel-on throughput >= 1.0x nginx at $last_c connections: ${r64}x"
-echo "  $(verdict "$(awk -v a="$added" -v m="$allowed" 'BEGIN { print (a <= m) }')")  zegel-on p99 added over direct at $mid_c connections <= one fsync + 0.3 ms ($allowed ms): $added ms"
+top=$(awk '{ print $NF }' <<<"$CONNS")
+for c in $CONNS; do [ "$c" = 64 ] && top=64; done
+r=$(awk -v a="${RPS[zegel-on,$top]}" -v b="${RPS[nginx,$top]}" 'BEGIN { printf "%.2f", a / b }')
+echo "  $(verdict "$(awk -v r="$r" 'BEGIN { print (r >= 1.0) }')")  zegel-on throughput >= 1.0x nginx at $top connections: ${r}x"
+for cell in "${CELLS[@]}"; do
+    [ "${cell%% *}" = 16 ] || continue
+    added=$(awk -v a="${P99[zegel-on,$cell]}" -v b="${P99[direct,$cell]}" 'BEGIN { printf "%.3f", a - b }')
+    echo "  $(verdict "$(awk -v a="$added" -v m="$allowed" 'BEGIN { print (a <= m) }')")  zegel-on p99 added over direct at $cell connections <= one fsync + 0.3 ms ($allowed ms): $added ms"
+done
 echo "  $(verdict "$(awk -v h="${HWM[zegel-on]}" 'BEGIN { print (h < 30) }')")  zegel-on RSS < 30 MB: peak ${HWM[zegel-on]} MB (now ${RSS[zegel-on]} MB)"
 echo
 errors=0
 for k in "${!BAD[@]}"; do errors=$((errors + BAD[$k])); done
+for t in zegel-on zegel-off; do
+    n=$(grep -E ' (WARN|ERROR) ' "$W/$t.log" | grep -vc 'AUDIT IS DISABLED' || true)
+    echo "sidecar $t log: $n warnings/errors$([ "$n" = 0 ] || printf ': %s' "$(grep -E ' (WARN|ERROR) ' "$W/$t.log" | grep -v 'AUDIT IS DISABLED' | head -3 | tr '\n' ' ')")"
+done
 [ "$errors" = 0 ] || echo "WARNING: $errors non-2xx responses or socket errors (see the errors column)"
 echo "zegel-on log: zegel-analyzer verify exit $VERIFY_RC, ${RECORDS:-?} records; wrk and curl completed $ON_REQUESTS requests (2 records each + start, policy-load, stop = $((2 * ON_REQUESTS + 3)); requests cut off at the end of a run add records)"
 if [ "$VERIFY_RC" != 0 ]; then

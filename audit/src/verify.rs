@@ -281,12 +281,19 @@ impl ChainVerifier {
     /// Feeds the next row in stored order. After the first record problem the rest is
     /// ignored (the chain cannot be trusted past it).
     pub fn push(&mut self, row: Row) {
+        self.push_ref(&row);
+    }
+
+    /// [`ChainVerifier::push`] without taking the row: rows held elsewhere (an archive
+    /// page, a test's chain) are verified without copying or freeing them here.
+    pub fn push_ref(&mut self, row: &Row) {
         if self.has_record_problem() {
             return;
         }
         let rec = match row {
             Row::Record(r) => r,
             Row::Malformed { seq, detail } => {
+                let (seq, detail) = (*seq, detail.clone());
                 let at = seq.unwrap_or(self.next_seq);
                 return self.problem(at, ProblemKind::Malformed { detail });
             }
@@ -320,7 +327,7 @@ impl ChainVerifier {
         })
     }
 
-    fn accept(&mut self, rec: SealedRecord) {
+    fn accept(&mut self, rec: &SealedRecord) {
         if !rec.event.roles.is_sorted_by(|a, b| a < b) {
             let detail = "roles are not in canonical order (sorted, no duplicates)".to_owned();
             return self.problem(rec.seq, ProblemKind::Malformed { detail });

@@ -137,7 +137,7 @@ impl Auditor {
         let pending = Arc::clone(&self.pending);
         pending.0.fetch_add(1, Ordering::AcqRel);
         rt.spawn(async move {
-            if let Err(err) = w.submit(e).await {
+            if let Err(err) = w.submit_deferred(e).await {
                 tracing::error!(error = %err, "outcome record lost");
             }
             if pending.0.fetch_sub(1, Ordering::AcqRel) == 1 {

@@ -37,4 +37,5 @@ on_both!(
     verify_pinpoints_tampering_in_the_database,
     killed_writer_leaves_a_verifying_chain_with_every_acknowledged_record,
     invalid_records_are_refused_without_harming_others,
+    deferred_records_join_the_next_commit,
 );

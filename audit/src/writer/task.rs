@@ -82,11 +82,9 @@ impl Task {
                     continue;
                 }
             }
-            while batch.len() < self.cfg.max_batch {
-                match self.rx.try_recv() {
-                    Ok(s) => batch.push(s),
-                    Err(_) => break,
-                }
+            self.take_queued(&mut batch);
+            if !closing && batch.iter().all(|s| s.deferred) {
+                closing = self.wait_for_urgent(&mut batch).await;
             }
             self.commit(&mut batch).await;
         }
@@ -95,6 +93,45 @@ impl Task {
         }
         self.lock.release().await;
         Ok(())
+    }
+
+    /// Adds what is queued to `batch`, up to `max_batch`.
+    fn take_queued(&mut self, batch: &mut Vec<Submission>) {
+        while batch.len() < self.cfg.max_batch {
+            match self.rx.try_recv() {
+                Ok(s) => batch.push(s),
+                Err(_) => break,
+            }
+        }
+    }
+
+    /// `batch` holds only deferred records: waits (at most `defer_max`) for a record
+    /// that needs its commit now, so both share one. Returns whether shutdown began.
+    async fn wait_for_urgent(&mut self, batch: &mut Vec<Submission>) -> bool {
+        let until = Instant::now() + self.cfg.defer_max;
+        let mut closing = false;
+        while batch.len() < self.cfg.max_batch {
+            tokio::select! {
+                msg = self.rx.recv() => match msg {
+                    Some(s) => {
+                        let urgent = !s.deferred;
+                        batch.push(s);
+                        if urgent {
+                            break;
+                        }
+                    }
+                    None => break,
+                },
+                () = self.shared.close.notified() => {
+                    closing = true;
+                    self.rx.close();
+                    break;
+                }
+                () = tokio::time::sleep_until(until) => break,
+            }
+        }
+        self.take_queued(batch);
+        closing
     }
 
     /// The next moment the task must act without a submission: a retry while the

@@ -397,3 +397,34 @@ pub async fn invalid_records_are_refused_without_harming_others(url: &str, dir: 
     task.shutdown().await.expect("shutdown");
     assert_eq!(verify(&store, dir).await.expect("verifies").records, 3);
 }
+
+pub async fn deferred_records_join_the_next_commit(url: &str, dir: &Path) {
+    let store = open(url).await;
+    let mut cfg = config(dir);
+    cfg.defer_max = Duration::from_secs(30);
+    let (w, task) = Writer::start(store.clone(), key(), cfg)
+        .await
+        .expect("start writer");
+    // A deferred record waits: no commit of its own while nothing else arrives.
+    let w2 = w.clone();
+    let outcome = tokio::spawn(async move { w2.submit_deferred(sample_event(1)).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!((w.head_seq(), w.commits()), (0, 0));
+    assert!(!outcome.is_finished());
+    // The next ordinary record takes it along: one commit for both, in arrival order.
+    let access = w.submit(sample_event(2)).await.expect("submit");
+    let outcome = outcome.await.expect("task").expect("deferred record");
+    assert_eq!((outcome.seq, access.seq, w.commits()), (1, 2, 1));
+    // Shutdown does not wait out `defer_max`.
+    let w2 = w.clone();
+    let last = tokio::spawn(async move { w2.submit_deferred(sample_event(3)).await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let t0 = Instant::now();
+    task.shutdown().await.expect("shutdown");
+    assert!(t0.elapsed() < Duration::from_secs(10), "{:?}", t0.elapsed());
+    assert_eq!(
+        last.await.expect("task").expect("deferred at shutdown").seq,
+        3
+    );
+    assert_eq!(verify(&store, dir).await.expect("verifies").records, 3);
+}
