@@ -101,7 +101,9 @@ pub async fn start(cfg: &Config) -> Result<Sidecar, StartError> {
 
 async fn open_log(cfg: &Config) -> Result<(Writer, WriterTask), StartError> {
     let a = &cfg.audit;
+    // One writer, one connection: more only add prepared-statement caches (memory).
     let opts = StoreOptions {
+        max_connections: 1,
         acquire_timeout: Duration::from_millis(a.acquire_timeout_ms),
         ..StoreOptions::default()
     };

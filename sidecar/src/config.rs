@@ -236,6 +236,13 @@ impl Config {
         if let Some(ca) = &mut self.upstream.ca {
             fix(ca);
         }
+        for source in &mut self.identity {
+            if let IdentityConfig::Jwt(jwt) = source
+                && let Some(file) = &mut jwt.jwks_file
+            {
+                fix(file);
+            }
+        }
         if let Some(rest) = self.audit.database.strip_prefix("sqlite:") {
             let rest = rest.trim_start_matches("//");
             if !rest.starts_with('/') && !rest.starts_with(':') {

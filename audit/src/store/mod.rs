@@ -234,7 +234,17 @@ impl Store {
         macro_rules! run {
             ($pool:expr) => {{
                 let mut tx = $pool.begin().await?;
-                for chunk in records.chunks(ins.chunk()) {
+                // Full chunks, then powers of two: a handful of distinct statements, so
+                // the per-connection prepared-statement cache stays small (memory).
+                let mut rest = records;
+                while !rest.is_empty() {
+                    let n = if rest.len() >= ins.chunk() {
+                        ins.chunk()
+                    } else {
+                        1usize << (usize::BITS - 1 - rest.len().leading_zeros())
+                    };
+                    let (chunk, tail) = rest.split_at(n);
+                    rest = tail;
                     let mut q = sqlx::query(ins.for_rows(chunk.len()));
                     for r in chunk {
                         q = bind_record!(q, chain_id, r);
