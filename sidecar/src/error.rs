@@ -37,7 +37,7 @@ impl Refusal {
             Refusal::BadTarget(_) => StatusCode::BAD_REQUEST,
             Refusal::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             Refusal::Forbidden(_) => StatusCode::FORBIDDEN,
-            Refusal::TooLarge(_) | Refusal::Upstream(ProxyError::BodyTooLarge(_)) => {
+            Refusal::TooLarge(_) | Refusal::Upstream(ProxyError::BodyTooLarge) => {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
             Refusal::LogUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -63,7 +63,7 @@ impl Refusal {
             Refusal::TooLarge(_) => "payload_too_large",
             Refusal::LogUnavailable(_) => "audit_log_unavailable",
             Refusal::Upstream(ProxyError::Timeout(_)) => "upstream_timeout",
-            Refusal::Upstream(ProxyError::BodyTooLarge(_)) => "payload_too_large",
+            Refusal::Upstream(ProxyError::BodyTooLarge) => "payload_too_large",
             Refusal::Upstream(_) => "upstream_unavailable",
         }
     }

@@ -96,9 +96,9 @@ pub enum ProxyError {
     /// No response headers within the response timeout (504).
     #[error("upstream did not respond within {0:?}")]
     Timeout(Duration),
-    /// The request body exceeded the configured limit (413).
-    #[error("request body larger than {0} bytes")]
-    BodyTooLarge(u64),
+    /// The streamed request body exceeded `max_body_bytes` (413).
+    #[error("request body larger than the configured limit")]
+    BodyTooLarge,
     /// Any other failure talking to the upstream (502).
     #[error("upstream request failed: {0}")]
     Other(String),
@@ -205,9 +205,8 @@ fn classify(e: hyper_util::client::legacy::Error) -> ProxyError {
     use std::error::Error as _;
     let mut src: Option<&(dyn std::error::Error + 'static)> = e.source();
     while let Some(s) = src {
-        if let Some(limit) = s.downcast_ref::<http_body_util::LengthLimitError>() {
-            let _ = limit;
-            return ProxyError::BodyTooLarge(0);
+        if s.is::<http_body_util::LengthLimitError>() {
+            return ProxyError::BodyTooLarge;
         }
         src = s.source();
     }

@@ -302,9 +302,8 @@ impl Task {
             .store
             .read_page(&chain, self.head_seq + 1, 100_000)
             .await?;
-        let v = crate::verify::ChainVerifier::new(&chain, Vec::new(), &[], false)
+        let mut v = crate::verify::ChainVerifier::new(&chain, Vec::new(), &[], false)
             .resume_after(self.head_seq, self.head);
-        let mut v = v;
         let mut records = Vec::new();
         for row in rows {
             if let Row::Record(r) = &row {
