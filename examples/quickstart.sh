@@ -31,15 +31,21 @@ echo "== 2. a FHIR upstream on :$upstream_port and zegel-sidecar in front of it 
 python3 -m http.server "$upstream_port" --bind 127.0.0.1 --directory examples/upstream \
     >out/example/upstream.log 2>&1 &
 pids+=($!)
+wait_port() { # a TCP connect only: no request, so nothing to log
+    for _ in $(seq 1 100); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "nothing listens on port $1" >&2
+    return 1
+}
+wait_port "$upstream_port"
 "$bin/zegel-sidecar" check-config --config examples/zegel.toml
 ZEGEL_LISTEN="127.0.0.1:$sidecar_port" ZEGEL_UPSTREAM_URL="http://127.0.0.1:$upstream_port" \
     "$bin/zegel-sidecar" run --config examples/zegel.toml 2>out/example/sidecar.log &
 sidecar=$!
 pids+=($sidecar)
-for _ in $(seq 1 100); do   # wait for the port (a TCP connect only: no request to log)
-    (exec 3<>"/dev/tcp/127.0.0.1/$sidecar_port") 2>/dev/null && break
-    sleep 0.1
-done
+wait_port "$sidecar_port"
 
 ask() { # persona, expected status, path; identity headers from the array H
     local who=$1 want=$2 path=$3 got
