@@ -14,7 +14,7 @@ use zegel_audit::chain::GENESIS_DOMAIN;
 use zegel_audit::checkpoint::{self, CHECKPOINT_DOMAIN, Checkpoint};
 use zegel_audit::encode::{decode, encode};
 use zegel_audit::keys::{self, SigningKey, VerifyingKey};
-use zegel_audit::store::rows::{Row, roles_to_column};
+use zegel_audit::store::rows::Row;
 use zegel_audit::verify::{ChainVerifier, CheckpointSource};
 use zegel_audit::{Action, Chainer, Decision, Event, EventKind, Hash, SealedRecord, genesis};
 
@@ -220,7 +220,6 @@ fn record_vectors_match_encoding_and_chain() {
             "seq",
             "prev",
             "json",
-            "roles_column",
             "encoding",
             "hash",
         ]);
@@ -246,11 +245,6 @@ fn record_vectors_match_encoding_and_chain() {
         assert!(
             event.check().is_ok(),
             "{name}: Event::check refuses the event"
-        );
-        assert_eq!(
-            roles_to_column(&event.roles),
-            v.get("roles_column"),
-            "{name}: roles column"
         );
 
         let bytes = encode(seq, &event);
@@ -636,10 +630,9 @@ fn golden_blocks() -> Vec<String> {
         let hash = chainer.hash(&prev, seq, event);
         blocks.push(format!(
             "vector: record-{seq}\nchain_id: {GOLDEN_CHAIN}\nseq: {seq}\nprev: {}\njson: {}\n\
-             roles_column: {}\nencoding: {}\nhash: {}\n",
+             encoding: {}\nhash: {}\n",
             hex::encode(prev),
             serde_json::to_string(event).expect("serialize"),
-            roles_to_column(&event.roles),
             hex::encode(encode(seq, event)),
             hex::encode(hash),
         ));

@@ -6,41 +6,19 @@ CREATE TABLE zegel_chains (
     key_id         TEXT
 );
 
+-- One row per record. `record` is the record's canonical encoding (docs/log-format.md,
+-- section 3): the sealed bytes the hash covers, and the only source of the record's
+-- fields. `time_us`, `kind`, `user_id` and `patient_id` repeat fields of it so that a
+-- database administrator can select and index rows; verifiers check that they agree.
 CREATE TABLE zegel_records (
-    chain_id                TEXT NOT NULL,
-    seq                     INTEGER NOT NULL,
-    time_us                 INTEGER NOT NULL,
-    kind                    TEXT NOT NULL,
-    request_id              TEXT,
-    user_id                 TEXT,
-    user_name               TEXT,
-    roles                   TEXT NOT NULL,
-    organisation            TEXT,
-    department              TEXT,
-    responsible_user        TEXT,
-    purpose_of_use          TEXT,
-    access_point            TEXT,
-    application             TEXT,
-    method                  TEXT,
-    path                    TEXT,
-    raw_path                TEXT,
-    interaction             TEXT,
-    action                  TEXT,
-    resource_type           TEXT,
-    resource_id             TEXT,
-    patient_id              TEXT,
-    patient_id_system       TEXT,
-    decision                TEXT,
-    rule                    TEXT,
-    reason                  TEXT,
-    emergency_justification TEXT,
-    policy_version          TEXT,
-    status                  INTEGER,
-    bytes                   INTEGER,
-    duration_us             INTEGER,
-    links_seq               INTEGER,
-    detail                  TEXT,
-    hash                    BLOB NOT NULL,
+    chain_id   TEXT NOT NULL,
+    seq        INTEGER NOT NULL,
+    time_us    INTEGER NOT NULL,
+    kind       TEXT NOT NULL,
+    user_id    TEXT,
+    patient_id TEXT,
+    record     BLOB NOT NULL,
+    hash       BLOB NOT NULL,
     PRIMARY KEY (chain_id, seq)
 );
 

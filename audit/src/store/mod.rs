@@ -9,6 +9,7 @@ pub mod rows;
 pub mod schema;
 
 use crate::checkpoint::Checkpoint;
+use crate::encode::encode;
 use crate::record::SealedRecord;
 use rows::{Row, bind_record, decode_row};
 use schema::{InsertStatements, Placeholders};
@@ -247,7 +248,7 @@ impl Store {
                     rest = tail;
                     let mut q = sqlx::query(ins.for_rows(chunk.len()));
                     for r in chunk {
-                        q = bind_record!(q, chain_id, r);
+                        q = bind_record!(q, chain_id, r, encode(r.seq, &r.event));
                     }
                     q.execute(&mut *tx).await?;
                 }

@@ -4,41 +4,17 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AssertSqlSafe, SqlSafeStr};
 use std::sync::Arc;
 
-/// Columns of `zegel_records`, in bind order (the order of `bind_record!`).
+/// Columns of `zegel_records`, in bind order (the order of `bind_record!`). `record` holds
+/// the canonical encoding; `time_us`, `kind`, `user_id` and `patient_id` repeat fields of
+/// it for selecting and indexing in the database (verifiers check they agree).
 pub const RECORD_COLUMNS: &[&str] = &[
     "chain_id",
     "seq",
     "time_us",
     "kind",
-    "request_id",
     "user_id",
-    "user_name",
-    "roles",
-    "organisation",
-    "department",
-    "responsible_user",
-    "purpose_of_use",
-    "access_point",
-    "application",
-    "method",
-    "path",
-    "raw_path",
-    "interaction",
-    "action",
-    "resource_type",
-    "resource_id",
     "patient_id",
-    "patient_id_system",
-    "decision",
-    "rule",
-    "reason",
-    "emergency_justification",
-    "policy_version",
-    "status",
-    "bytes",
-    "duration_us",
-    "links_seq",
-    "detail",
+    "record",
     "hash",
 ];
 

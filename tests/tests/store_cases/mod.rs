@@ -74,6 +74,34 @@ async fn drop_guards(store: &Store, url: &str) {
     store.execute_raw(sql.into()).await.expect("drop guards");
 }
 
+/// A byte-string literal for `url`'s dialect.
+fn bytes_sql(url: &str, bytes: &[u8]) -> String {
+    if is_sqlite(url) {
+        format!("X'{}'", hex::encode(bytes))
+    } else {
+        format!("'\\x{}'::bytea", hex::encode(bytes))
+    }
+}
+
+/// What a careful attacker does: rewrite the sealed record itself (re-encoded, so it
+/// still decodes) and the copied column, so that only the hash chain can tell.
+async fn reseal(store: &Store, url: &str, seq: u64, edit: impl FnOnce(&mut Event)) {
+    let Some(Row::Record(mut rec)) = store.read_page(CHAIN, seq, 1).await.expect("read").pop()
+    else {
+        panic!("no well-formed record at {seq}");
+    };
+    edit(&mut rec.event);
+    let record = bytes_sql(url, &zegel_audit::encode::encode(seq, &rec.event));
+    let text = |v: &Option<String>| v.as_ref().map_or("NULL".to_owned(), |s| format!("'{s}'"));
+    let sql = format!(
+        "UPDATE zegel_records SET record = {record}, user_id = {}, patient_id = {} \
+         WHERE chain_id = '{CHAIN}' AND seq = {seq}",
+        text(&rec.event.user_id),
+        text(&rec.event.patient_id)
+    );
+    assert_eq!(store.execute_raw(sql).await.expect("tamper"), 1);
+}
+
 async fn write_n(w: &Writer, n: u64, offset: u64) -> Vec<u64> {
     let mut seqs = Vec::new();
     for i in 0..n {
@@ -217,10 +245,7 @@ pub async fn refuses_to_resume_a_tampered_tail(url: &str, dir: &Path) {
     task.shutdown().await.expect("shutdown");
     drop(w);
     drop_guards(&store, url).await;
-    let sql = format!(
-        "UPDATE zegel_records SET user_id = 'someone-else' WHERE chain_id = '{CHAIN}' AND seq = 17"
-    );
-    assert_eq!(store.execute_raw(sql).await.expect("tamper"), 1);
+    reseal(&store, url, 17, |e| e.user_id = Some("someone-else".into())).await;
     // With the final checkpoint at 30, the writer verifies the tail from genesis up to
     // it... the anchor is that checkpoint, so record 30 must still hash to it: rewrite
     // the checkpoint evidence away too, as an attacker would.
@@ -291,23 +316,38 @@ pub async fn verify_pinpoints_tampering_in_the_database(url: &str, dir: &Path) {
                 .expect("tamper")
         }
     };
-    // An edited field.
-    tamper(
-        "UPDATE zegel_records SET patient_id = 'p-other' WHERE chain_id = '$C' AND seq = 700"
-            .into(),
-    )
-    .await;
+    // An edited field, re-encoded into the sealed record.
+    let original = store.read_page(CHAIN, 700, 1).await.expect("read").pop();
+    reseal(&store, url, 700, |e| e.patient_id = Some("p-other".into())).await;
     let p = verify(&store, dir).await.expect_err("edit");
     assert!(
         matches!(p.kind, ProblemKind::HashMismatch { .. }) && p.seq == 700,
         "{p}"
     );
-    // A deleted record further on is hidden behind the first problem; restore, then delete.
+    // Restored: the chain verifies again.
+    let Some(Row::Record(original)) = original else {
+        panic!("record 700")
+    };
+    reseal(&store, url, 700, |e| *e = original.event).await;
+    verify(&store, dir).await.expect("restored");
+    // Only the copied column edited: the row disagrees with its sealed record.
+    tamper(
+        "UPDATE zegel_records SET patient_id = 'p-other' WHERE chain_id = '$C' AND seq = 700"
+            .into(),
+    )
+    .await;
+    let p = verify(&store, dir).await.expect_err("column edit");
+    assert_eq!(p.seq, 700, "{p}");
+    assert!(
+        p.to_string().contains("column patient_id") && p.to_string().contains("p-other"),
+        "{p}"
+    );
     tamper(
         "UPDATE zegel_records SET patient_id = 'p699' WHERE chain_id = '$C' AND seq = 700".into(),
     )
     .await;
     verify(&store, dir).await.expect("restored");
+    // A deleted record further on is hidden behind the first problem; delete one.
     tamper("DELETE FROM zegel_records WHERE chain_id = '$C' AND seq = 300".into()).await;
     let p = verify(&store, dir).await.expect_err("delete");
     assert_eq!((p.seq, p.kind), (300, ProblemKind::Gap { found: 301 }));
