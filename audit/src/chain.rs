@@ -62,4 +62,11 @@ impl Chainer {
         encode_into(seq, event, &mut self.buf);
         Sha256::digest(&self.buf).into()
     }
+
+    /// Like [`Chainer::hash`], also returning `encode(seq, event)`: the bytes the
+    /// store keeps, so the writer encodes each record once.
+    pub fn seal(&mut self, prev: &Hash, seq: u64, event: &Event) -> (Hash, Vec<u8>) {
+        let hash = self.hash(prev, seq, event);
+        (hash, self.buf[prev.len()..].to_vec())
+    }
 }

@@ -9,9 +9,8 @@ pub mod rows;
 pub mod schema;
 
 use crate::checkpoint::Checkpoint;
-use crate::encode::encode;
 use crate::record::SealedRecord;
-use rows::{Row, bind_record, decode_row};
+use rows::{EncodedRecord, Row, bind_record, decode_row};
 use schema::{InsertStatements, Placeholders};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -231,6 +230,16 @@ impl Store {
 
     /// Stores `records` of `chain_id` in one transaction: all of them or none.
     pub async fn append(&self, chain_id: &str, records: &[SealedRecord]) -> Result<(), StoreError> {
+        let rows: Vec<EncodedRecord> = records.iter().map(EncodedRecord::of).collect();
+        self.append_encoded(chain_id, &rows).await
+    }
+
+    /// [`Store::append`] for records already encoded (the writer's path).
+    pub async fn append_encoded(
+        &self,
+        chain_id: &str,
+        records: &[EncodedRecord],
+    ) -> Result<(), StoreError> {
         let ins = &self.inserts;
         macro_rules! run {
             ($pool:expr) => {{
@@ -248,7 +257,7 @@ impl Store {
                     rest = tail;
                     let mut q = sqlx::query(ins.for_rows(chunk.len()));
                     for r in chunk {
-                        q = bind_record!(q, chain_id, r, encode(r.seq, &r.event));
+                        q = bind_record!(q, chain_id, r);
                     }
                     q.execute(&mut *tx).await?;
                 }

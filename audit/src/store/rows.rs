@@ -7,8 +7,45 @@
 //! length) is not an I/O error: it is evidence of tampering, and comes back as
 //! [`Row::Malformed`] for the verifier to report.
 
-use crate::encode::decode;
-use crate::record::{Event, SealedRecord};
+use crate::chain::Hash;
+use crate::encode::{decode, encode};
+use crate::record::{Event, EventKind, SealedRecord};
+
+/// A record as it goes into `zegel_records`: its place, its sealed bytes and the
+/// columns copied from it. The writer builds these straight from its events, encoding
+/// each once and copying no event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedRecord {
+    /// Position in the chain.
+    pub seq: u64,
+    /// Copy of the field `time_us`.
+    pub time_us: i64,
+    /// Copy of the field `kind`.
+    pub kind: EventKind,
+    /// Copy of the field `user_id`.
+    pub user_id: Option<String>,
+    /// Copy of the field `patient_id`.
+    pub patient_id: Option<String>,
+    /// The canonical encoding of `(seq, event)`.
+    pub record: Vec<u8>,
+    /// The record hash.
+    pub hash: Hash,
+}
+
+impl EncodedRecord {
+    /// Encodes a sealed record for storing.
+    pub fn of(r: &SealedRecord) -> Self {
+        EncodedRecord {
+            seq: r.seq,
+            time_us: r.event.time_us,
+            kind: r.event.kind,
+            user_id: r.event.user_id.clone(),
+            patient_id: r.event.patient_id.clone(),
+            record: encode(r.seq, &r.event),
+            hash: r.hash,
+        }
+    }
+}
 
 /// One row of `zegel_records` as read back.
 // Nearly every row is a record; boxing it would cost an allocation per record verified.
@@ -99,19 +136,18 @@ where
     row.try_get(col).map_err(|e| format!("column {col}: {e}"))
 }
 
-/// Binds every column of `$rec` (a `&SealedRecord`) for chain `$chain` in
-/// `RECORD_COLUMNS` order; `$bytes` is its canonical encoding.
+/// Binds every column of `$rec` (a `&EncodedRecord`) for chain `$chain` in
+/// `RECORD_COLUMNS` order.
 macro_rules! bind_record {
-    ($q:expr, $chain:expr, $rec:expr, $bytes:expr) => {{
-        let r: &$crate::record::SealedRecord = $rec;
-        let e = &r.event;
+    ($q:expr, $chain:expr, $rec:expr) => {{
+        let r: &$crate::store::rows::EncodedRecord = $rec;
         $q.bind($chain)
             .bind(r.seq as i64)
-            .bind(e.time_us)
-            .bind(e.kind.as_str())
-            .bind(e.user_id.as_deref())
-            .bind(e.patient_id.as_deref())
-            .bind($bytes)
+            .bind(r.time_us)
+            .bind(r.kind.as_str())
+            .bind(r.user_id.as_deref())
+            .bind(r.patient_id.as_deref())
+            .bind(&r.record[..])
             .bind(&r.hash[..])
     }};
 }

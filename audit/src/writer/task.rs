@@ -5,8 +5,8 @@ use super::{Receipt, Shared, Submission, WriteError, WriterConfig};
 use crate::chain::{Chainer, Hash};
 use crate::checkpoint::{self, Checkpoint};
 use crate::keys::SigningKey;
-use crate::record::{Event, EventKind, SealedRecord, now_us};
-use crate::store::rows::Row;
+use crate::record::{Event, EventKind, now_us};
+use crate::store::rows::{EncodedRecord, Row};
 use crate::store::{Store, StoreError};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -160,10 +160,10 @@ impl Task {
             }
             return;
         }
-        let records = self.seal(batch.iter().map(|s| &s.event));
-        match self.store.append(&self.cfg.chain_id, &records).await {
+        let records = self.seal(batch.iter_mut().map(|s| &mut s.event));
+        match self.store.append_encoded(&self.cfg.chain_id, &records).await {
             Ok(()) => {
-                self.advance(&records);
+                self.advance(records.len(), records.last().map(|r| (r.seq, r.hash)));
                 for (s, r) in batch.drain(..).zip(&records) {
                     let _ = s.ack.send(Ok(Receipt {
                         seq: r.seq,
@@ -184,30 +184,38 @@ impl Task {
         }
     }
 
-    /// Gives events the next sequence numbers and hashes, from the current head.
-    fn seal<'a>(&mut self, events: impl Iterator<Item = &'a Event>) -> Vec<SealedRecord> {
+    /// Gives events the next sequence numbers and hashes, from the current head, and
+    /// encodes each once for the store. The copied columns are moved out of the events
+    /// (which are not used again): sealing copies no event.
+    fn seal<'a>(&mut self, events: impl Iterator<Item = &'a mut Event>) -> Vec<EncodedRecord> {
         let mut prev = self.head;
         let mut seq = self.head_seq;
         events
             .map(|e| {
                 seq += 1;
-                prev = self.chainer.hash(&prev, seq, e);
-                SealedRecord {
+                let (hash, record) = self.chainer.seal(&prev, seq, e);
+                prev = hash;
+                EncodedRecord {
                     seq,
-                    event: e.clone(),
-                    hash: prev,
+                    time_us: e.time_us,
+                    kind: e.kind,
+                    user_id: e.user_id.take(),
+                    patient_id: e.patient_id.take(),
+                    record,
+                    hash,
                 }
             })
             .collect()
     }
 
-    fn advance(&mut self, records: &[SealedRecord]) {
-        if let Some(last) = records.last() {
-            self.head_seq = last.seq;
-            self.head = last.hash;
-            self.uncovered += records.len() as u64;
+    /// Takes `count` committed records ending at `last` (seq, hash) as the new head.
+    fn advance(&mut self, count: usize, last: Option<(u64, Hash)>) {
+        if let Some((last_seq, last_hash)) = last {
+            self.head_seq = last_seq;
+            self.head = last_hash;
+            self.uncovered += count as u64;
             self.uncovered_since.get_or_insert_with(Instant::now);
-            self.shared.head_seq.store(last.seq, Ordering::Release);
+            self.shared.head_seq.store(last_seq, Ordering::Release);
             self.shared.commits.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -281,10 +289,10 @@ impl Task {
                                 "refused": refused })
             .to_string(),
         );
-        let records = self.seal(std::iter::once(&notice));
-        match self.store.append(&self.cfg.chain_id, &records).await {
+        let records = self.seal(std::iter::once(&mut notice));
+        match self.store.append_encoded(&self.cfg.chain_id, &records).await {
             Ok(()) => {
-                self.advance(&records);
+                self.advance(records.len(), records.last().map(|r| (r.seq, r.hash)));
                 true
             }
             Err(e) => {
@@ -304,16 +312,18 @@ impl Task {
             .await?;
         let mut v = crate::verify::ChainVerifier::new(&chain, Vec::new(), &[], false)
             .resume_after(self.head_seq, self.head);
-        let mut records = Vec::new();
+        let mut last = None;
+        let mut count = 0;
         for row in rows {
             if let Row::Record(r) = &row {
-                records.push(r.clone());
+                last = Some((r.seq, r.hash));
+                count += 1;
             }
             v.push(row);
         }
         match v.finish() {
             Ok(s) if self.head_seq + s.records == tail_seq => {
-                self.advance(&records);
+                self.advance(count, last);
                 Ok(())
             }
             Ok(_) => Err(StoreError::Database(sqlx::Error::Protocol(
