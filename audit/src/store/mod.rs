@@ -4,6 +4,7 @@
 //! Queries are built at run time (no database is needed to compile) from the column
 //! list in `schema.rs`; rows are read and written by `rows.rs` the same way for both.
 
+mod archive;
 mod lock;
 pub mod rows;
 pub mod schema;
@@ -20,6 +21,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use archive::ArchiveMark;
 pub use lock::ChainLock;
 
 /// Errors of the store. Every variant says which database (without its password).
@@ -61,6 +63,16 @@ pub enum StoreError {
         /// The chain.
         chain_id: String,
         /// Where the lock is held.
+        detail: String,
+    },
+    /// A stored archive mark is not valid.
+    #[error("chain {chain_id:?}: archive mark up to seq {seq} is malformed: {detail}")]
+    BadArchiveRow {
+        /// The chain.
+        chain_id: String,
+        /// Its up_to_seq column.
+        seq: i64,
+        /// What is wrong.
         detail: String,
     },
     /// A stored checkpoint row is not valid.

@@ -79,25 +79,43 @@ impl InsertStatements {
     }
 }
 
-fn migrator(sql: &'static str) -> Migrator {
-    let m = Migration::new(
-        1,
-        "init".into(),
-        MigrationType::Simple,
-        sql.into_sql_str(),
-        false,
-    );
-    let mut migrator = Migrator::with_migrations(vec![m]);
+fn migrator(steps: &[(&'static str, &'static str)]) -> Migrator {
+    let migrations = steps
+        .iter()
+        .zip(1..)
+        .map(|((name, sql), version)| {
+            Migration::new(
+                version,
+                (*name).into(),
+                MigrationType::Simple,
+                (*sql).into_sql_str(),
+                false,
+            )
+        })
+        .collect();
+    let mut migrator = Migrator::with_migrations(migrations);
     migrator.dangerous_set_table_name("zegel_migrations");
     migrator
 }
 
 /// Migrations for SQLite.
 pub fn sqlite_migrator() -> Migrator {
-    migrator(include_str!("../../migrations/sqlite/0001_init.sql"))
+    migrator(&[
+        ("init", include_str!("../../migrations/sqlite/0001_init.sql")),
+        (
+            "archives",
+            include_str!("../../migrations/sqlite/0002_archives.sql"),
+        ),
+    ])
 }
 
 /// Migrations for PostgreSQL.
 pub fn postgres_migrator() -> Migrator {
-    migrator(include_str!("../../migrations/postgres/0001_init.sql"))
+    migrator(&[
+        ("init", include_str!("../../migrations/postgres/0001_init.sql")),
+        (
+            "archives",
+            include_str!("../../migrations/postgres/0002_archives.sql"),
+        ),
+    ])
 }

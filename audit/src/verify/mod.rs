@@ -4,13 +4,18 @@
 //! chain of any length verifies in constant memory. Checkpoints (from the database and
 //! from the checkpoint file) are checked first: signature, agreement between the two
 //! copies, and later, as the records stream past, agreement with the record hashes.
+//! `store.rs` feeds it from a database, across an archive seam when the chain's first
+//! records were archived and pruned.
+
+mod store;
+pub use store::verify_store_chain;
 
 use crate::chain::{Chainer, Hash, genesis};
 use crate::checkpoint::Checkpoint;
 use crate::keys::{VerifyingKey, key_id};
 use crate::record::SealedRecord;
+use crate::store::ArchiveMark;
 use crate::store::rows::Row;
-use crate::store::{Store, StoreError};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -70,6 +75,13 @@ pub enum ProblemKind {
         /// What differs.
         detail: String,
     },
+    /// The database's chain starts after an archive mark that is not confirmed: no
+    /// signed checkpoint at the mark, or one with another head, or a stored record
+    /// whose hash differs from the mark.
+    ArchiveSeam {
+        /// What disagrees.
+        detail: String,
+    },
 }
 
 /// The first problem found in a chain.
@@ -107,6 +119,7 @@ impl fmt::Display for Problem {
                 )
             }
             ProblemKind::Malformed { detail } => write!(f, "malformed record: {detail}"),
+            ProblemKind::ArchiveSeam { detail } => write!(f, "archive seam: {detail}"),
             ProblemKind::BadCheckpointSignature { source } => {
                 write!(f, "bad checkpoint signature (checkpoint from the {source})")
             }
@@ -170,6 +183,7 @@ pub struct ChainVerifier {
     last_good_cp: Option<Checkpoint>,
     problems: Vec<Problem>,
     summary: ChainSummary,
+    archive_heads: BTreeMap<u64, Hash>,
 }
 
 impl ChainVerifier {
@@ -192,6 +206,7 @@ impl ChainVerifier {
             checkpoints: BTreeMap::new(),
             last_good_cp: None,
             problems: Vec::new(),
+            archive_heads: BTreeMap::new(),
             summary: ChainSummary {
                 chain_id: chain_id.to_owned(),
                 records: 0,
@@ -214,6 +229,40 @@ impl ChainVerifier {
         self.summary.head = hash;
         self.next_seq = seq + 1;
         self
+    }
+
+    /// Continues after the records an archive mark says were archived. The mark is
+    /// only an assertion by whoever could write the database: a checkpoint at its
+    /// sequence number with the same head must confirm it (its signature checked as
+    /// every checkpoint's is), or the seam is reported.
+    pub fn resume_after_archive(mut self, mark: &ArchiveMark) -> Self {
+        let seq = mark.up_to_seq;
+        let detail = match self.checkpoints.get(&seq) {
+            None => Some(format!(
+                "records 1..={seq} were pruned after archiving, but no checkpoint at {seq} \
+                 confirms the archive's head"
+            )),
+            Some(cp) if cp.head != mark.head => Some(format!(
+                "the archive mark's head {} differs from the checkpoint's {}",
+                hex::encode(mark.head),
+                hex::encode(cp.head)
+            )),
+            Some(cp) => {
+                self.last_good_cp = Some(cp.clone());
+                None
+            }
+        };
+        if let Some(detail) = detail {
+            self.problem(seq, ProblemKind::ArchiveSeam { detail });
+        }
+        self.resume_after(seq, mark.head)
+    }
+
+    /// Archive marks whose records are still stored: each record at a mark must hash
+    /// to the mark's head.
+    pub fn expect_archive_heads(&mut self, marks: &[ArchiveMark]) {
+        self.archive_heads
+            .extend(marks.iter().map(|m| (m.up_to_seq, m.head)));
     }
 
     fn problem(&mut self, seq: u64, kind: ProblemKind) {
@@ -345,6 +394,14 @@ impl ChainVerifier {
             };
             return self.problem(rec.seq, kind);
         }
+        if self
+            .archive_heads
+            .get(&rec.seq)
+            .is_some_and(|h| *h != computed)
+        {
+            let detail = "the archive mark's head differs from this record's hash".into();
+            return self.problem(rec.seq, ProblemKind::ArchiveSeam { detail });
+        }
         if let Some(cp) = self.checkpoints.get(&rec.seq) {
             if cp.head != computed {
                 let since_seq = self.last_good_cp.as_ref().map_or(0, |c| c.seq);
@@ -380,45 +437,4 @@ impl ChainVerifier {
         self.summary.last_checkpoint = self.last_good_cp;
         Ok(self.summary)
     }
-}
-
-/// Rows read per query while verifying from a database.
-const PAGE: u32 = 10_000;
-
-/// Verifies `chain_id` in `store` against its checkpoints (database rows, and the
-/// `file` checkpoints when given) and the public `keys`.
-pub async fn verify_store_chain(
-    store: &Store,
-    chain_id: &str,
-    keys: &[VerifyingKey],
-    file: Option<&[Checkpoint]>,
-) -> Result<Result<ChainSummary, Problem>, StoreError> {
-    let mut cps: Vec<_> = store
-        .checkpoints(chain_id)
-        .await?
-        .into_iter()
-        .map(|c| (c, CheckpointSource::Database))
-        .collect();
-    cps.extend(
-        file.unwrap_or_default()
-            .iter()
-            .cloned()
-            .map(|c| (c, CheckpointSource::File)),
-    );
-    let mut v = ChainVerifier::new(chain_id, cps, keys, file.is_some());
-    let mut from = 1u64;
-    loop {
-        let page = store.read_page(chain_id, from, PAGE).await?;
-        let n = page.len();
-        for row in page {
-            if let Row::Record(r) = &row {
-                from = from.max(r.seq + 1);
-            }
-            v.push(row);
-        }
-        if n < PAGE as usize || v.has_record_problem() {
-            break;
-        }
-    }
-    Ok(v.finish())
 }

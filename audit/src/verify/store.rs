@@ -1,0 +1,57 @@
+//! Verifying a chain straight from a database, in pages, including a chain whose first
+//! records were archived and pruned: it then resumes from the archive mark, which a
+//! signed checkpoint at the same sequence number must confirm.
+
+use super::{ChainSummary, ChainVerifier, CheckpointSource, Problem};
+use crate::checkpoint::Checkpoint;
+use crate::keys::VerifyingKey;
+use crate::store::rows::Row;
+use crate::store::{Store, StoreError};
+
+/// Rows read per query while verifying from a database.
+const PAGE: u32 = 10_000;
+
+/// Verifies `chain_id` in `store` against its checkpoints (database rows, and the
+/// `file` checkpoints when given) and the public `keys`.
+pub async fn verify_store_chain(
+    store: &Store,
+    chain_id: &str,
+    keys: &[VerifyingKey],
+    file: Option<&[Checkpoint]>,
+) -> Result<Result<ChainSummary, Problem>, StoreError> {
+    let mut cps: Vec<_> = store
+        .checkpoints(chain_id)
+        .await?
+        .into_iter()
+        .map(|c| (c, CheckpointSource::Database))
+        .collect();
+    cps.extend(
+        file.unwrap_or_default()
+            .iter()
+            .cloned()
+            .map(|c| (c, CheckpointSource::File)),
+    );
+    let mut v = ChainVerifier::new(chain_id, cps, keys, file.is_some());
+    let mut from = 1u64;
+    let marks = store.archive_marks(chain_id).await?;
+    let first = store.first_seq(chain_id).await?.unwrap_or(1);
+    if let Some(mark) = marks.iter().find(|m| m.up_to_seq + 1 == first) {
+        v = v.resume_after_archive(mark);
+        from = first;
+    }
+    v.expect_archive_heads(&marks);
+    loop {
+        let page = store.read_page(chain_id, from, PAGE).await?;
+        let n = page.len();
+        for row in page {
+            if let Row::Record(r) = &row {
+                from = from.max(r.seq + 1);
+            }
+            v.push(row);
+        }
+        if n < PAGE as usize || v.has_record_problem() {
+            break;
+        }
+    }
+    Ok(v.finish())
+}
