@@ -72,7 +72,11 @@ pub fn clean_message(e: &DataFusionError) -> String {
             m = rest.to_owned();
         }
     }
-    m.replace("datafusion.public.", "")
+    // The list of valid fields is replaced by the list of tables and their columns.
+    if let Some(i) = m.find("Valid fields are") {
+        m.truncate(i);
+    }
+    m.trim_end().replace("datafusion.public.", "")
 }
 
 /// `available tables:` and one line per table with its columns.
