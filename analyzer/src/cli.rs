@@ -1,7 +1,7 @@
 //! Command-line arguments. Flags say how this run goes; what the log holds is read from
 //! the sources.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// Verify, query and report on zegel access logs (NEN 7513).
@@ -22,6 +22,53 @@ pub enum Command {
     /// Write a synthetic access log with a valid chain and checkpoints (for trying out
     /// the tools and for benchmarks).
     Gen(GenArgs),
+    /// Run SQL over the table `access` (every record of every source) and the directory
+    /// tables `staff`, `patients` and `care_relations` (docs/analyzer-tables.md).
+    /// Exit 0 done, 2 usage, SQL or I/O error.
+    Query(QueryArgs),
+}
+
+/// Arguments of `query`.
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// The SQL, e.g. "SELECT user_id, count(*) FROM access GROUP BY user_id".
+    pub sql: String,
+    /// A log database (`sqlite:PATH`, `postgres://USER@HOST/DB`) or a directory of Parquet
+    /// files in the access schema (as written by `--format parquet`). Repeatable: all
+    /// sources together form the one table `access`.
+    #[arg(long = "source", short = 's', required = true, env = "ZEGEL_SOURCE")]
+    pub sources: Vec<String>,
+    /// CSV file for the table `staff` (user_id,name,department,role).
+    #[arg(long)]
+    pub staff: Option<PathBuf>,
+    /// CSV file for the table `patients` (patient_id,surname,vip).
+    #[arg(long)]
+    pub patients: Option<PathBuf>,
+    /// CSV file for the table `care_relations` (patient_id,user_id,valid_from,valid_to).
+    #[arg(long = "care-relations")]
+    pub care_relations: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write to this file instead of standard output (required for parquet).
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+    /// Rows shown by `--format table`; the other formats write every row.
+    #[arg(long, default_value_t = 1000)]
+    pub max_rows: usize,
+}
+
+/// How `query` writes its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A table for the terminal.
+    Table,
+    /// CSV with a header line; lists written as `[a, b]`.
+    Csv,
+    /// JSON lines: one object per row.
+    Json,
+    /// A Parquet file (needs --output); readable again as a --source directory.
+    Parquet,
 }
 
 /// Arguments of `verify`.

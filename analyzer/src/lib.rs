@@ -1,12 +1,28 @@
 //! zegel-analyzer: the security officer's tool. The flow of one run reads from the file
 //! names: `cli` (arguments) -> `source` (open the logs) -> `verify` (integrity) or
 //! `generate` (synthetic logs) -> `output` (tables).
+//!
+//! `query`: `session` builds a DataFusion context with the `access` table (`table` is
+//! its schema; `provider` combines the sources: `partition` pages a database chain into
+//! batches built by `batch`, `parquet_dir` checks Parquet directories) and the CSV
+//! `directory` tables; `query` plans and runs the SQL and `print` writes the result.
 
+pub mod batch;
 pub mod cli;
+pub mod directory;
 pub mod generate;
 pub mod output;
+pub mod parquet_dir;
+pub mod partition;
+pub mod print;
+pub mod provider;
+pub mod query;
+pub mod session;
 pub mod source;
+pub mod table;
 pub mod verify;
+
+use std::path::PathBuf;
 
 /// How a run ended; the binary turns it into the exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +63,54 @@ pub enum Error {
     /// Arguments that clap cannot check.
     #[error("{0}")]
     Usage(String),
+    /// The SQL could not be planned: syntax, unknown table or column, types.
+    #[error("SQL: {message}{}", hint.as_deref().map(|h| format!("\n{h}")).unwrap_or_default())]
+    Sql {
+        /// DataFusion's message, without its internal prefixes.
+        message: String,
+        /// What the user can choose from (tables and columns), when that helps.
+        hint: Option<String>,
+    },
+    /// The query failed while running (a source could not be read, a malformed record).
+    #[error("query failed: {0}")]
+    Query(String),
+    /// A directory CSV file is not in the documented form.
+    #[error("{}: line {line}, column {column}: {detail}", file.display())]
+    Csv {
+        /// The file.
+        file: PathBuf,
+        /// Line number (1 is the header; 0 when the file could not be read at all).
+        line: u64,
+        /// Column name (`-` when the problem is not one column's).
+        column: String,
+        /// What is wrong.
+        detail: String,
+    },
+    /// A Parquet source file does not have the `access` schema.
+    #[error("source file {}: not in the access schema: {detail}", file.display())]
+    ParquetSchema {
+        /// The file.
+        file: PathBuf,
+        /// Which columns differ and how.
+        detail: String,
+    },
+    /// The result could not be written.
+    #[error("cannot write {target}: {detail}")]
+    Output {
+        /// Where the output went (a file name or `standard output`).
+        target: String,
+        /// What failed.
+        detail: String,
+    },
+    /// DataFusion or Arrow failed while setting up tables.
+    #[error("{}", query::clean_message(.0))]
+    DataFusion(#[from] datafusion::error::DataFusionError),
+}
+
+impl From<datafusion::arrow::error::ArrowError> for Error {
+    fn from(e: datafusion::arrow::error::ArrowError) -> Self {
+        Error::DataFusion(e.into())
+    }
 }
 
 /// Runs one command.
@@ -54,5 +118,6 @@ pub async fn run(cli: cli::Cli) -> Result<Outcome, Error> {
     match cli.command {
         cli::Command::Verify(args) => verify::run(&args).await,
         cli::Command::Gen(args) => generate::run(&args).await,
+        cli::Command::Query(args) => query::run(&args).await,
     }
 }

@@ -11,7 +11,9 @@ async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("ZEGEL_LOG")
-                .unwrap_or_else(|_| "warn".into()),
+                // sqlx's slow-statement warnings are about the sidecar's request path; a
+                // query paging through a large log makes them noise.
+                .unwrap_or_else(|_| "warn,sqlx::query=error".into()),
         )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))

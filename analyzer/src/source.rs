@@ -1,7 +1,39 @@
-//! Opening log sources. Today: databases (SQLite file or PostgreSQL URL).
+//! Opening log sources: databases (SQLite file or PostgreSQL URL), and for queries also
+//! directories of Parquet files in the `access` schema.
 
 use crate::Error;
+use std::path::PathBuf;
+use std::time::Duration;
 use zegel_audit::store::{Store, StoreOptions};
+
+/// What a `--source` value names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A log database URL (`sqlite:PATH`, `postgres://...`).
+    Database(String),
+    /// A directory of Parquet files.
+    Parquet(PathBuf),
+}
+
+impl Source {
+    /// Reads a `--source` value: a database URL by its scheme, otherwise a directory.
+    pub fn parse(s: &str) -> Result<Source, Error> {
+        let is_url = ["sqlite:", "postgres:", "postgresql:"]
+            .iter()
+            .any(|p| s.starts_with(p));
+        if is_url {
+            return Ok(Source::Database(s.to_owned()));
+        }
+        let path = PathBuf::from(s);
+        if path.is_dir() {
+            return Ok(Source::Parquet(path));
+        }
+        Err(Error::Usage(format!(
+            "source {s:?}: not a database URL (sqlite:PATH, postgres://USER@HOST/DB) \
+             and not a directory of Parquet files"
+        )))
+    }
+}
 
 /// Opens a source for reading. A SQLite path that does not exist is an error here (the
 /// analyzer must never create an empty log and then call it valid).
@@ -15,6 +47,9 @@ pub async fn open(url: &str) -> Result<Store, Error> {
     }
     let opts = StoreOptions {
         read_only: true,
+        // Query partitions share the pool; nobody is waiting on a request here, so a
+        // busy pool is waited for rather than failed fast as on the sidecar's path.
+        acquire_timeout: Duration::from_secs(60),
         ..StoreOptions::default()
     };
     Ok(Store::open(url, &opts).await?)

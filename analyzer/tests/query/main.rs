@@ -1,0 +1,11 @@
+//! The `query` command against real logs: written by the real writer into SQLite (always)
+//! and PostgreSQL (when `ZEGEL_TEST_POSTGRES_URL` is set), read through DataFusion.
+
+mod binary;
+mod common;
+mod directory;
+mod errors;
+mod postgres;
+mod sources;
+mod sql;
+mod streaming;

@@ -1,0 +1,113 @@
+//! Several sources as one table, and Parquet written by `query` read back as a source.
+
+use crate::common::{count, lines, rows, session, sqlite_log};
+use std::path::Path;
+use zegel_analyzer::cli::{Format, QueryArgs};
+use zegel_analyzer::{Error, query};
+
+fn args(sql: &str, sources: &[&str], format: Format, output: Option<&Path>) -> QueryArgs {
+    QueryArgs {
+        sql: sql.to_owned(),
+        sources: sources.iter().map(|s| s.to_string()).collect(),
+        staff: None,
+        patients: None,
+        care_relations: None,
+        format,
+        output: output.map(Path::to_path_buf),
+        max_rows: 1000,
+    }
+}
+
+#[tokio::test]
+async fn two_sources_form_one_table() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = sqlite_log(dir.path(), "ward-a", 700).await;
+    let b = sqlite_log(dir.path(), "ward-b", 300).await;
+    let ctx = session(&[&a, &b]).await;
+    assert_eq!(count(&ctx, "SELECT count(*) FROM access").await, 2000);
+    let per_chain = rows(
+        &ctx,
+        "SELECT chain_id, count(*), min(seq), max(seq) FROM access GROUP BY chain_id ORDER BY 1",
+    )
+    .await;
+    assert_eq!(
+        lines(&per_chain),
+        ["ward-a|1400|1|1400", "ward-b|600|1|600"]
+    );
+}
+
+#[tokio::test]
+async fn parquet_written_by_query_reads_back_the_same() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = sqlite_log(dir.path(), "c1", 1500).await;
+    let pq = dir.path().join("export");
+    std::fs::create_dir(&pq).expect("mkdir");
+    // Two files: the directory is read as a whole.
+    for (i, cond) in ["seq <= 1000", "seq > 1000"].iter().enumerate() {
+        let sql = format!("SELECT * FROM access WHERE {cond}");
+        let file = pq.join(format!("part-{i}.parquet"));
+        query::run(&args(&sql, &[&url], Format::Parquet, Some(&file)))
+            .await
+            .expect("export");
+        assert!(file.exists());
+    }
+    let pq_dir = pq.display().to_string();
+    let (db, parquet) = (session(&[&url]).await, session(&[&pq_dir]).await);
+    for sql in [
+        "SELECT count(*), sum(seq), count(DISTINCT hash) FROM access",
+        "SELECT kind, decision, count(*) FROM access GROUP BY 1, 2 ORDER BY 1, 2",
+        "SELECT count(*) FROM access WHERE array_has(roles, 'apotheker')",
+        "SELECT count(*) FROM access WHERE time >= '2026-01-06' AND time < '2026-01-07'",
+        "SELECT * FROM access WHERE seq IN (1, 2, 999, 3000) ORDER BY seq",
+    ] {
+        assert_eq!(rows(&db, sql).await, rows(&parquet, sql).await, "{sql}");
+    }
+    // A database and the Parquet export of it: every record twice.
+    let both = session(&[&url, &pq_dir]).await;
+    assert_eq!(count(&both, "SELECT count(*) FROM access").await, 6000);
+}
+
+#[tokio::test]
+async fn parquet_in_another_schema_is_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = sqlite_log(dir.path(), "c1", 10).await;
+    let pq = dir.path().join("wrong");
+    std::fs::create_dir(&pq).expect("mkdir");
+    let file = pq.join("x.parquet");
+    let sql = "SELECT chain_id, CAST(seq AS INT) AS seq FROM access";
+    query::run(&args(sql, &[&url], Format::Parquet, Some(&file)))
+        .await
+        .expect("export");
+    let tables = zegel_analyzer::session::Tables {
+        sources: vec![pq.display().to_string()],
+        ..Default::default()
+    };
+    let err = crate::common::fails(zegel_analyzer::session::open(&tables).await, "open");
+    let msg = err.to_string();
+    assert!(matches!(err, Error::ParquetSchema { .. }), "{msg}");
+    assert!(msg.contains("x.parquet"), "{msg}");
+    assert!(msg.contains("column seq is Int32, expected Int64"), "{msg}");
+    assert!(msg.contains("column time"), "{msg}");
+}
+
+#[tokio::test]
+async fn missing_sqlite_file_and_unknown_source_are_usage_errors() {
+    for s in ["sqlite:/nonexistent/zegel.db", "/nonexistent/dir"] {
+        let tables = zegel_analyzer::session::Tables {
+            sources: vec![s.to_owned()],
+            ..Default::default()
+        };
+        let err = crate::common::fails(zegel_analyzer::session::open(&tables).await, s);
+        assert!(matches!(err, Error::Usage(_)), "{s}: {err}");
+    }
+}
+
+#[tokio::test]
+async fn parquet_needs_an_output_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = sqlite_log(dir.path(), "c1", 5).await;
+    let err = query::run(&args("SELECT 1", &[&url], Format::Parquet, None))
+        .await
+        .expect_err("no --output");
+    assert!(err.to_string().contains("--output"), "{err}");
+}
