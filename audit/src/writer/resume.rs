@@ -105,6 +105,14 @@ pub(super) async fn resume(
             }));
         }
     };
+    // Records archived and pruned up to a checkpoint still count as written: a chain
+    // pruned up to its last record resumes from that checkpoint.
+    let archived = store
+        .archive_marks(chain)
+        .await?
+        .last()
+        .map_or(0, |m| m.up_to_seq);
+    let tail_seq = tail_seq.max(archived);
     if let Some(a) = anchor.as_ref().filter(|a| a.seq > tail_seq) {
         return Err(StartError::Truncated {
             chain_id: chain.into(),

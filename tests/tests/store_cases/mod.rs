@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use zegel_audit::checkpoint::read_file;
 use zegel_audit::keys::{SigningKey, VerifyingKey};
 use zegel_audit::store::rows::Row;
-use zegel_audit::store::{Store, StoreOptions};
+use zegel_audit::store::{ArchiveMark, Store, StoreOptions};
 use zegel_audit::verify::{ChainSummary, Problem, ProblemKind, verify_store_chain};
 use zegel_audit::writer::{StartError, WriteError, Writer, WriterConfig, WriterTask};
 use zegel_audit::{Event, EventKind};
@@ -467,4 +467,94 @@ pub async fn deferred_records_join_the_next_commit(url: &str, dir: &Path) {
         3
     );
     assert_eq!(verify(&store, dir).await.expect("verifies").records, 3);
+}
+
+pub async fn pruning_needs_an_archive_mark_and_the_seam_verifies(url: &str, dir: &Path) {
+    let (store, w, task) = start(url, dir).await;
+    write_n(&w, 1200, 0).await; // checkpoints at 500 and 1000, and 1200 at shutdown
+    task.shutdown().await.expect("shutdown");
+    drop(w);
+    let delete = format!("DELETE FROM zegel_records WHERE chain_id = '{CHAIN}' AND seq <= 10");
+    let err = store.execute_raw(delete).await.expect_err("append-only");
+    assert!(
+        err.to_string()
+            .contains("only archived records can be deleted"),
+        "{err}"
+    );
+
+    let head_at = |seq: u64| {
+        let store = store.clone();
+        async move {
+            match store.read_page(CHAIN, seq, 1).await.expect("read").pop() {
+                Some(Row::Record(r)) => r.hash,
+                other => panic!("record {seq}: {other:?}"),
+            }
+        }
+    };
+    let mark = |up_to_seq: u64, head| ArchiveMark {
+        chain_id: CHAIN.into(),
+        up_to_seq,
+        head,
+        archived_us: 1,
+        location: "/archive".into(),
+        manifest_sha256: [7; 32],
+    };
+    let m500 = mark(500, head_at(500).await);
+    assert_eq!(store.prune(&m500).await.expect("prune"), 500);
+    assert_eq!(store.first_seq(CHAIN).await.expect("first"), Some(501));
+    let s = verify(&store, dir)
+        .await
+        .expect("pruned chain verifies across the seam");
+    assert_eq!(
+        (s.records, s.last_checkpoint.map(|c| c.seq)),
+        (700, Some(1200))
+    );
+
+    // The writer resumes a pruned chain, even one pruned up to its last record.
+    let (_, w, task) = start(url, dir).await;
+    assert_eq!(write_n(&w, 2, 9000).await, vec![1201, 1202]);
+    task.shutdown().await.expect("shutdown");
+    drop(w);
+    assert_eq!(
+        store
+            .prune(&mark(1202, head_at(1202).await))
+            .await
+            .expect("prune all"),
+        702
+    );
+    let (_, w, task) = start(url, dir).await;
+    assert_eq!(write_n(&w, 1, 9100).await, vec![1203]);
+    task.shutdown().await.expect("shutdown");
+    drop(w);
+    verify(&store, dir)
+        .await
+        .expect("fully pruned chain verifies from its mark");
+
+    // A mark no checkpoint confirms (someone deleting history under cover of an
+    // "archive") is reported at the mark.
+    let other = "other-chain";
+    let mut cfg = config(dir);
+    cfg.chain_id = other.into();
+    cfg.checkpoint_file = None;
+    let (w, task) = Writer::start(store.clone(), key(), cfg)
+        .await
+        .expect("start");
+    for i in 0..40 {
+        w.submit(sample_event(i)).await.expect("submit");
+    }
+    task.shutdown().await.expect("shutdown");
+    let Some(Row::Record(r20)) = store.read_page(other, 20, 1).await.expect("read").pop() else {
+        panic!("record 20")
+    };
+    let forged = ArchiveMark {
+        chain_id: other.into(),
+        ..mark(20, r20.hash)
+    };
+    assert_eq!(store.prune(&forged).await.expect("prune"), 20);
+    let p = verify_store_chain(&store, other, &[key().verifying_key()], None)
+        .await
+        .expect("read")
+        .expect_err("unconfirmed seam");
+    assert_eq!(p.seq, 20, "{p}");
+    assert!(matches!(p.kind, ProblemKind::ArchiveSeam { .. }), "{p}");
 }
