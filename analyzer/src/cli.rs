@@ -26,6 +26,54 @@ pub enum Command {
     /// tables `staff`, `patients` and `care_relations` (docs/analyzer-tables.md).
     /// Exit 0 done, 2 usage, SQL or I/O error.
     Query(QueryArgs),
+    /// Copy each chain's records up to its latest signed checkpoint from a database into
+    /// Parquet files by date, with a manifest per range; the database is not changed.
+    /// Exit 0 done, 1 a chain does not verify, 2 usage or I/O error.
+    Archive(ArchiveArgs),
+    /// Delete archived records from the database, only if the archive verifies and meets
+    /// the database chain at a signed checkpoint. Exit 0 done, 1 refused, 2 usage or I/O.
+    Prune(PruneArgs),
+}
+
+/// Arguments of `archive`.
+#[derive(Debug, Args)]
+pub struct ArchiveArgs {
+    /// The log database: `sqlite:PATH` or `postgres://USER@HOST/DB`.
+    #[arg(long, env = "ZEGEL_SOURCE")]
+    pub source: String,
+    /// The archive directory (created if missing; later runs continue where it ends).
+    #[arg(long)]
+    pub to: PathBuf,
+    /// Public key file(s) (SPKI PEM): only ranges sealed by a checkpoint signed with one
+    /// of them are archived.
+    #[arg(long = "public-key", short = 'k', required = true)]
+    pub public_keys: Vec<PathBuf>,
+    /// Checkpoint file(s) written by the sidecar, checked against the database.
+    #[arg(long = "checkpoint-file", short = 'c')]
+    pub checkpoint_files: Vec<PathBuf>,
+    /// Archive only this chain (repeatable); default: every chain.
+    #[arg(long = "chain")]
+    pub chains: Vec<String>,
+}
+
+/// Arguments of `prune`.
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// The log database: `sqlite:PATH` or `postgres://USER@HOST/DB`.
+    #[arg(long, env = "ZEGEL_SOURCE")]
+    pub source: String,
+    /// The archive directory written by `archive`.
+    #[arg(long)]
+    pub archive: PathBuf,
+    /// Public key file(s) (SPKI PEM) the checkpoints must be signed with.
+    #[arg(long = "public-key", short = 'k', required = true)]
+    pub public_keys: Vec<PathBuf>,
+    /// Checkpoint file(s) written by the sidecar.
+    #[arg(long = "checkpoint-file", short = 'c')]
+    pub checkpoint_files: Vec<PathBuf>,
+    /// Prune only this chain (repeatable); default: every chain.
+    #[arg(long = "chain")]
+    pub chains: Vec<String>,
 }
 
 /// Arguments of `query`.

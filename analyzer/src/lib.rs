@@ -7,6 +7,7 @@
 //! batches built by `batch`, `parquet_dir` checks Parquet directories) and the CSV
 //! `directory` tables; `query` plans and runs the SQL and `print` writes the result.
 
+pub mod archive;
 pub mod batch;
 pub mod cli;
 pub mod directory;
@@ -119,5 +120,7 @@ pub async fn run(cli: cli::Cli) -> Result<Outcome, Error> {
         cli::Command::Verify(args) => verify::run(&args).await,
         cli::Command::Gen(args) => generate::run(&args).await,
         cli::Command::Query(args) => query::run(&args).await,
+        cli::Command::Archive(args) => archive::run(&args).await,
+        cli::Command::Prune(args) => archive::prune(&args).await,
     }
 }

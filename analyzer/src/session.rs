@@ -28,7 +28,12 @@ pub struct Tables {
 
 /// A context with every table registered.
 pub async fn open(tables: &Tables) -> Result<SessionContext, Error> {
-    let config = SessionConfig::new().with_information_schema(true);
+    let mut config = SessionConfig::new().with_information_schema(true);
+    // Archives keep files in per-date subdirectories (`<chain>/<date>/…`).
+    config
+        .options_mut()
+        .execution
+        .listing_table_ignore_subdirectory = false;
     let ctx = SessionContext::new_with_config(config);
     ctx.register_table(ACCESS, Arc::new(access_table(&tables.sources).await?))?;
     let dirs = [

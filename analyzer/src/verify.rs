@@ -1,12 +1,16 @@
 //! `verify`: every chain of every source, in parallel, against the checkpoints in the
 //! database, the checkpoint files and the public keys.
 
+use crate::archive::{check, manifest};
 use crate::cli::VerifyArgs;
 use crate::output::{ChainResult, print_verify_table};
 use crate::{Error, Outcome, source};
+use std::collections::BTreeMap;
+use std::path::Path;
+use zegel_audit::Hash;
 use zegel_audit::checkpoint::{Checkpoint, read_file};
 use zegel_audit::keys::{VerifyingKey, read_public_key};
-use zegel_audit::verify::verify_store_chain;
+use zegel_audit::verify::{Problem, ProblemKind, verify_store_chain};
 
 /// Runs `verify` and prints a per-chain summary; any problem makes the outcome a failure.
 pub async fn run(args: &VerifyArgs) -> Result<Outcome, Error> {
@@ -16,35 +20,106 @@ pub async fn run(args: &VerifyArgs) -> Result<Outcome, Error> {
         .map(|p| read_public_key(p))
         .collect::<Result<Vec<_>, _>>()?;
     let file = read_checkpoint_files(args)?;
+    let (dirs, dbs): (Vec<&String>, Vec<&String>) =
+        args.sources.iter().partition(|s| Path::new(s).is_dir());
     let mut results = Vec::new();
-    for url in &args.sources {
+    let mut archived: BTreeMap<String, Vec<(u64, Hash)>> = BTreeMap::new();
+    for dir in dirs {
+        for chain in wanted(manifest::chains(Path::new(dir))?, &args.chains, dir)? {
+            let checked = check::chain(Path::new(dir), &chain, &keys, file.as_deref())?;
+            archived
+                .entry(chain.clone())
+                .or_default()
+                .extend(checked.ends);
+            results.push(ChainResult {
+                source: format!("{dir} (archive)"),
+                chain,
+                result: checked.result,
+            });
+        }
+    }
+    let mut notes = Vec::new();
+    for url in dbs {
         let store = source::open(url).await?;
-        let mut chains: Vec<String> = store
+        let all = store
             .chains()
             .await?
             .into_iter()
             .map(|c| c.chain_id)
             .collect();
-        if !args.chains.is_empty() {
-            for wanted in &args.chains {
-                if !chains.contains(wanted) {
-                    return Err(Error::Usage(format!(
-                        "source {}: no chain {wanted:?}",
-                        store.url()
-                    )));
-                }
-            }
-            chains.retain(|c| args.chains.contains(c));
+        let chains = wanted(all, &args.chains, store.url())?;
+        let checked = verify_chains(&store, chains, &keys, file.as_deref()).await?;
+        for mut r in checked {
+            seam(&store, &mut r, &archived, &mut notes).await?;
+            results.push(r);
         }
-        results.extend(verify_chains(&store, chains, &keys, file.as_deref()).await?);
     }
     print_verify_table(&results, !keys.is_empty(), file.is_some());
+    for n in &notes {
+        println!("note: {n}");
+    }
     let failed = results.iter().any(|r| r.result.is_err());
     Ok(if failed {
         Outcome::IntegrityFailure
     } else {
         Outcome::Ok
     })
+}
+
+/// The chains to verify: all of `all`, or the requested ones, which `source` must hold
+/// (a chain may be missing from one source when several are given).
+fn wanted(all: Vec<String>, requested: &[String], source: &str) -> Result<Vec<String>, Error> {
+    if requested.is_empty() {
+        return Ok(all);
+    }
+    let held: Vec<String> = all.into_iter().filter(|c| requested.contains(c)).collect();
+    if held.is_empty() {
+        return Err(Error::Usage(format!(
+            "source {source}: none of the chains {requested:?}"
+        )));
+    }
+    Ok(held)
+}
+
+/// A database chain whose first records were pruned continues from an archive mark;
+/// when the archive is among the sources, its range must end exactly there.
+async fn seam(
+    store: &zegel_audit::Store,
+    r: &mut ChainResult,
+    archived: &BTreeMap<String, Vec<(u64, Hash)>>,
+    notes: &mut Vec<String>,
+) -> Result<(), Error> {
+    let Some(mark) = store.archive_marks(&r.chain).await?.pop() else {
+        return Ok(());
+    };
+    if r.result.is_err() {
+        return Ok(());
+    }
+    let (seq, head) = (mark.up_to_seq, mark.head);
+    match archived.get(&r.chain) {
+        None => notes.push(format!(
+            "{} {}: records 1..={seq} were moved to the archive at {}; give it as --source \
+             to verify them too",
+            r.source, r.chain, mark.location
+        )),
+        Some(ends) if ends.contains(&(seq, head)) => notes.push(format!(
+            "{} {}: continues the archive seamlessly after seq {seq}",
+            r.source, r.chain
+        )),
+        Some(_) => {
+            let detail = format!(
+                "the database continues after seq {seq} (head {}), which is not the end of a \
+                 verified range of the archive given",
+                hex::encode(head)
+            );
+            r.result = Err(Problem {
+                chain_id: r.chain.clone(),
+                seq,
+                kind: ProblemKind::ArchiveSeam { detail },
+            });
+        }
+    }
+    Ok(())
 }
 
 fn read_checkpoint_files(args: &VerifyArgs) -> Result<Option<Vec<Checkpoint>>, Error> {

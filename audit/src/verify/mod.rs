@@ -365,7 +365,8 @@ impl ChainVerifier {
         }
     }
 
-    fn has_record_problem(&self) -> bool {
+    /// Whether a record problem was found (the rest of the chain is then ignored).
+    pub fn has_record_problem(&self) -> bool {
         self.problems.iter().any(|p| {
             !matches!(
                 p.kind,

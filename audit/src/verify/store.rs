@@ -34,7 +34,11 @@ pub async fn verify_store_chain(
     let mut v = ChainVerifier::new(chain_id, cps, keys, file.is_some());
     let mut from = 1u64;
     let marks = store.archive_marks(chain_id).await?;
-    let first = store.first_seq(chain_id).await?.unwrap_or(1);
+    // A chain pruned up to its last record has no rows: it continues from its mark.
+    let first = match store.first_seq(chain_id).await? {
+        Some(first) => first,
+        None => marks.last().map_or(1, |m| m.up_to_seq + 1),
+    };
     if let Some(mark) = marks.iter().find(|m| m.up_to_seq + 1 == first) {
         v = v.resume_after_archive(mark);
         from = first;

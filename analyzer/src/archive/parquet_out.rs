@@ -1,0 +1,156 @@
+//! Records into archive files: one Parquet file per UTC date, under
+//! `<chain>/<YYYY-MM-DD>/`, in the `access` schema (so an archive directory is also a
+//! `--source` for `query`). Files hold contiguous sequence ranges: a new file starts
+//! when a record's date is later than the current file's, while a record a little out
+//! of time order (concurrent requests around midnight) stays in the current file. The
+//! `time` statistics in each file's footer stay exact either way. Files are written under a `.partial`
+//! name and renamed when complete and synced.
+
+use crate::Error;
+use crate::archive::manifest::{FileEntry, io, partial_name, sha256_file};
+use crate::batch;
+use crate::table::{COLUMNS, access_schema};
+use chrono::{DateTime, NaiveDate};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use zegel_audit::SealedRecord;
+
+struct Open {
+    date: NaiveDate,
+    partial: PathBuf,
+    writer: ArrowWriter<File>,
+    first_seq: u64,
+    last_seq: u64,
+    rows: u64,
+}
+
+/// Writes one chain's records, in order, into per-date files.
+pub struct DateFiles {
+    chain_dir: PathBuf,
+    chain_id: String,
+    open: Option<Open>,
+    done: Vec<FileEntry>,
+}
+
+impl DateFiles {
+    /// Files go under `chain_dir` (the chain's directory in the archive).
+    pub fn new(chain_dir: &Path, chain_id: &str) -> Self {
+        DateFiles {
+            chain_dir: chain_dir.to_path_buf(),
+            chain_id: chain_id.to_owned(),
+            open: None,
+            done: Vec::new(),
+        }
+    }
+
+    /// Appends `records` (the next ones of the chain).
+    pub fn push(&mut self, records: &[SealedRecord]) -> Result<(), Error> {
+        let mut rest = records;
+        while let Some(first) = rest.first() {
+            let current = self.open.as_ref().map(|o| o.date);
+            let date = current.map_or(utc_date(first.event.time_us), |c| {
+                c.max(utc_date(first.event.time_us))
+            });
+            let run = rest
+                .iter()
+                .take_while(|r| utc_date(r.event.time_us) <= date)
+                .count()
+                .max(1);
+            let (now, later) = rest.split_at(run);
+            self.write_run(date, now)?;
+            rest = later;
+        }
+        Ok(())
+    }
+
+    fn write_run(&mut self, date: NaiveDate, records: &[SealedRecord]) -> Result<(), Error> {
+        if self.open.as_ref().is_some_and(|o| o.date != date) {
+            self.close()?;
+        }
+        if self.open.is_none() {
+            self.open = Some(self.create(date, records[0].seq)?);
+        }
+        let schema = access_schema();
+        let all: Vec<usize> = (0..COLUMNS.len()).collect();
+        let b = batch::build(&schema, &all, &self.chain_id, records)?;
+        if let Some(o) = self.open.as_mut() {
+            o.writer
+                .write(&b)
+                .map_err(|e| parquet_error(&o.partial, &e))?;
+            o.rows += records.len() as u64;
+            o.last_seq = records[records.len() - 1].seq;
+        }
+        Ok(())
+    }
+
+    fn create(&self, date: NaiveDate, first_seq: u64) -> Result<Open, Error> {
+        let dir = self.chain_dir.join(date.format("%Y-%m-%d").to_string());
+        std::fs::create_dir_all(&dir).map_err(|e| io(&dir, &e))?;
+        let partial = partial_name(&dir.join(format!("{first_seq:020}.parquet")));
+        let file = File::create(&partial).map_err(|e| io(&partial, &e))?;
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
+            .set_max_row_group_row_count(Some(128 * 1024))
+            .build();
+        let writer = ArrowWriter::try_new(file, access_schema(), Some(props))
+            .map_err(|e| parquet_error(&partial, &e))?;
+        Ok(Open {
+            date,
+            partial,
+            writer,
+            first_seq,
+            last_seq: first_seq,
+            rows: 0,
+        })
+    }
+
+    fn close(&mut self) -> Result<(), Error> {
+        let Some(o) = self.open.take() else {
+            return Ok(());
+        };
+        let file = o
+            .writer
+            .into_inner()
+            .map_err(|e| parquet_error(&o.partial, &e))?;
+        file.sync_all().map_err(|e| io(&o.partial, &e))?;
+        let dir = o.partial.parent().unwrap_or(Path::new("."));
+        let name = format!("{:020}-{:020}.parquet", o.first_seq, o.last_seq);
+        let path = dir.join(&name);
+        std::fs::rename(&o.partial, &path).map_err(|e| io(&path, &e))?;
+        let rel = path
+            .strip_prefix(&self.chain_dir)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .into_owned();
+        self.done.push(FileEntry {
+            path: rel,
+            rows: o.rows,
+            first_seq: o.first_seq,
+            last_seq: o.last_seq,
+            sha256: sha256_file(&path)?,
+        });
+        Ok(())
+    }
+
+    /// Closes the last file; returns every file written, in chain order.
+    pub fn finish(mut self) -> Result<Vec<FileEntry>, Error> {
+        self.close()?;
+        Ok(self.done)
+    }
+}
+
+fn utc_date(time_us: i64) -> NaiveDate {
+    DateTime::from_timestamp_micros(time_us)
+        .unwrap_or_default()
+        .date_naive()
+}
+
+fn parquet_error(path: &Path, e: &dyn std::fmt::Display) -> Error {
+    Error::Output {
+        target: path.display().to_string(),
+        detail: e.to_string(),
+    }
+}

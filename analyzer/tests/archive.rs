@@ -1,0 +1,184 @@
+//! `archive`, `prune` and `verify` across the archive/database seam, run as the real
+//! binary on real SQLite files (and PostgreSQL when `ZEGEL_TEST_POSTGRES_URL` is set).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_zegel-analyzer");
+
+struct Log {
+    dir: tempfile::TempDir,
+    db: String,
+}
+
+impl Log {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = format!("sqlite:{}", dir.path().join("log.db").display());
+        let key = zegel_audit::keys::generate().expect("key");
+        zegel_audit::keys::write_pair(&key, &dir.path().join("k.pem"), &dir.path().join("k.pub"))
+            .expect("keys");
+        Log { dir, db }
+    }
+    fn p(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+    fn run(&self, args: &[&str]) -> Output {
+        let out = Command::new(BIN).args(args).output().expect("run analyzer");
+        eprintln!(
+            "$ zegel-analyzer {}\n{}{}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+    fn write(&self, records: u64, seed: u64) {
+        let (key, cp) = (self.p("k.pem"), self.p("cp.jsonl"));
+        let out = self.run(&[
+            "gen",
+            "--db",
+            &self.db,
+            "--key",
+            s(&key),
+            "--checkpoint-file",
+            s(&cp),
+            "--chain",
+            "c1",
+            "--records",
+            &records.to_string(),
+            "--seed",
+            &seed.to_string(),
+        ]);
+        assert!(out.status.success());
+    }
+    fn keyed(&self, cmd: &str, extra: &[&str]) -> Output {
+        let (key, cp) = (self.p("k.pub"), self.p("cp.jsonl"));
+        let mut args = vec![cmd, "-k", s(&key), "-c", s(&cp)];
+        args.extend_from_slice(extra);
+        self.run(&args)
+    }
+    fn archive(&self) -> Output {
+        let to = self.p("archive");
+        self.keyed("archive", &["--source", &self.db, "--to", s(&to)])
+    }
+    fn prune(&self) -> Output {
+        let a = self.p("archive");
+        self.keyed("prune", &["--source", &self.db, "--archive", s(&a)])
+    }
+    fn verify(&self, with_archive: bool) -> Output {
+        let a = self.p("archive");
+        let mut extra = vec!["-s", self.db.as_str()];
+        if with_archive {
+            extra.extend(["-s", s(&a)]);
+        }
+        self.keyed("verify", &extra)
+    }
+    fn count(&self, source: &str) -> String {
+        let out = self.run(&[
+            "query",
+            "-s",
+            source,
+            "--format",
+            "csv",
+            "SELECT count(*) AS n FROM access",
+        ]);
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .nth(1)
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn archive_prune_and_verify_across_the_seam() {
+    let log = Log::new();
+    log.write(3000, 1); // 6000 records with outcomes, final checkpoint at 6000
+    let out = log.archive();
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("archived seq 1..=6000"));
+    let archive = log.p("archive");
+    // The archive is a query source holding the same records as the database.
+    assert_eq!(log.count(s(&archive)), "6000");
+    assert_eq!(log.count(&log.db), "6000");
+    // Nothing new is sealed: a second run writes nothing.
+    assert!(stdout(&log.archive()).contains("nothing to archive"));
+
+    let out = log.prune();
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("deleted 6000 archived records"));
+    assert_eq!(log.count(&log.db), "0");
+
+    // The chain goes on; the next archive run continues the archive.
+    log.write(500, 2);
+    assert!(stdout(&log.archive()).contains("archived seq 6001..=7000"));
+    assert!(log.prune().status.success());
+    log.write(100, 3);
+
+    let out = log.verify(true);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("continues the archive seamlessly after seq 7000"));
+    assert_eq!(log.count(s(&archive)), "7000");
+    let out = log.verify(false);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("were moved to the archive"));
+}
+
+#[test]
+fn an_altered_archive_is_reported_and_never_pruned() {
+    let log = Log::new();
+    log.write(2000, 1);
+    assert!(log.archive().status.success());
+    let file = walk(&log.p("archive"))
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .expect("a parquet file");
+    let mut bytes = std::fs::read(&file).expect("read");
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x01;
+    std::fs::write(&file, bytes).expect("write");
+
+    let out = log.verify(true);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("was altered"), "{}", stdout(&out));
+    let out = log.prune();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("NOT pruned: the archive does not verify"));
+    assert_eq!(log.count(&log.db), "4000", "nothing was deleted");
+}
+
+#[test]
+fn archiving_needs_a_public_key_and_a_database() {
+    let log = Log::new();
+    let to = log.p("archive");
+    let out = log.run(&["archive", "--source", &log.db, "--to", s(&to)]);
+    assert_eq!(out.status.code(), Some(2), "--public-key is required");
+    let missing = format!("sqlite:{}", log.p("nope.db").display());
+    let out = log.keyed("archive", &["--source", &missing, "--to", s(&to)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such file"));
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("read dir").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
