@@ -3,7 +3,9 @@
 #   1. the sidecar in front of a small FHIR server on the embedded SQLite log: requests
 #      from a nurse, a secretary, someone without identity and a path-traversal probe;
 #   2. the analyzer verifies that log;
-#   3. a 100,000-record generated log is verified, tampered with, and verified again.
+#   3. a generated log (50,000 accesses + outcomes) is verified, queried with SQL,
+#      tampered with and verified again, then archived to Parquet, pruned from the
+#      database and verified across the seam.
 # Everything lands in ./out/. Ports: 18080 (sidecar) and 18081 (upstream), or set
 # SIDECAR_PORT / UPSTREAM_PORT.
 set -euo pipefail
@@ -71,14 +73,9 @@ wait "$sidecar"
 
 echo
 echo "== 3. what the sidecar logged (hash-chained, signed; every refusal too)"
-python3 - out/example/access-log.db <<'PY'
-import sqlite3, sys
-db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
-rows = db.execute("""SELECT seq, kind, coalesce(user_id,''), coalesce(decision,''),
-    coalesce(status,''), coalesce(path, ''), coalesce(rule, reason, '') FROM zegel_records ORDER BY seq""")
-for r in rows:
-    print("  %3s %-11s %-5s %-7s %-4s %-28s %s" % r)
-PY
+"$bin/zegel-analyzer" query --source sqlite:out/example/access-log.db \
+    "SELECT seq, kind, user_id, decision, status, path, coalesce(rule, reason) AS why
+     FROM access ORDER BY seq"
 
 echo
 echo "== 4. verify the sidecar's log"
@@ -94,7 +91,15 @@ cd out/quickstart
     --public-key ../example/signing.pub.pem --checkpoint-file access-log.checkpoints
 
 echo
-echo "== 6. a database administrator edits one record in a copy, and verify pinpoints it"
+echo "== 6. SQL over the log: who opened the most patient records, and denied attempts"
+"$bin/zegel-analyzer" query --source sqlite:access-log.db \
+    "SELECT user_id, department, count(DISTINCT patient_id) AS patients,
+            sum(CASE WHEN decision = 'deny' THEN 1 ELSE 0 END) AS denied
+     FROM access WHERE kind = 'access' GROUP BY user_id, department
+     ORDER BY patients DESC LIMIT 5"
+
+echo
+echo "== 7. a database administrator edits one record in a copy, and verify pinpoints it"
 cp access-log.db tampered.db
 python3 - <<'PY'
 import sqlite3
@@ -110,5 +115,18 @@ status=$?
 set -e
 echo "verify exit status: $status (1 = integrity failure)"
 [ "$status" -eq 1 ]
+
+echo
+echo "== 8. retention: archive sealed ranges to Parquet, prune them from the database,"
+echo "      and verify the archive and the database as one chain"
+"$bin/zegel-analyzer" archive --source sqlite:access-log.db --to archive \
+    --public-key ../example/signing.pub.pem --checkpoint-file access-log.checkpoints
+"$bin/zegel-analyzer" prune --source sqlite:access-log.db --archive archive \
+    --public-key ../example/signing.pub.pem --checkpoint-file access-log.checkpoints
+"$bin/zegel-analyzer" verify --source sqlite:access-log.db --source archive \
+    --public-key ../example/signing.pub.pem --checkpoint-file access-log.checkpoints
+"$bin/zegel-analyzer" query --source archive \
+    "SELECT date_trunc('week', time) AS week, count(*) AS records FROM access
+     GROUP BY 1 ORDER BY 1 LIMIT 3"
 echo
 echo "== done: files in out/example and out/quickstart"

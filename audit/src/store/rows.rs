@@ -132,8 +132,29 @@ fn check_columns(
     Ok(())
 }
 
-fn disagrees<T: std::fmt::Debug + ?Sized>(col: &str, stored: &T, sealed: &T) -> String {
-    format!("column {col} is {stored:?} but the sealed record says {sealed:?}")
+fn disagrees<T: Shown + ?Sized>(col: &str, stored: &T, sealed: &T) -> String {
+    format!(
+        "column {col} is {} but the sealed record says {}",
+        stored.shown(),
+        sealed.shown()
+    )
+}
+
+/// A value as a message shows it: text quoted, absent as NULL.
+trait Shown {
+    fn shown(&self) -> String;
+}
+
+impl Shown for i64 {
+    fn shown(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl Shown for Option<String> {
+    fn shown(&self) -> String {
+        self.as_ref().map_or("NULL".into(), |s| format!("{s:?}"))
+    }
 }
 
 fn get<'r, T, R>(row: &'r R, col: &str) -> Result<T, String>
