@@ -17,6 +17,7 @@ pub mod partition;
 pub mod print;
 pub mod provider;
 pub mod query;
+pub mod report;
 pub mod session;
 pub mod source;
 pub mod table;
@@ -119,5 +120,6 @@ pub async fn run(cli: cli::Cli) -> Result<Outcome, Error> {
         cli::Command::Verify(args) => verify::run(&args).await,
         cli::Command::Gen(args) => generate::run(&args).await,
         cli::Command::Query(args) => query::run(&args).await,
+        cli::Command::Report(args) => report::run(&args).await,
     }
 }

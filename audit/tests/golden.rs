@@ -215,14 +215,7 @@ fn record_vectors_match_encoding_and_chain() {
     let mut chainer = Chainer::new();
     for (i, v) in record_vectors(&all).into_iter().enumerate() {
         let name = &v.name;
-        v.check_keys(&[
-            "chain_id",
-            "seq",
-            "prev",
-            "json",
-            "encoding",
-            "hash",
-        ]);
+        v.check_keys(&["chain_id", "seq", "prev", "json", "encoding", "hash"]);
         assert_eq!(v.get("chain_id"), chain_id, "{name}: chain_id");
         let seq: u64 = v.int("seq");
         assert_eq!(seq, i as u64 + 1, "{name}: seq must be contiguous from 1");

@@ -84,9 +84,11 @@ where
                 "column seq is {seq} but the record is sealed as seq {inner_seq}"
             ));
         }
-        check_columns(&event, |col| get::<Option<String>, R>(row, col), || {
-            get::<i64, R>(row, "time_us")
-        })?;
+        check_columns(
+            &event,
+            |col| get::<Option<String>, R>(row, col),
+            || get::<i64, R>(row, "time_us"),
+        )?;
         let hash: &[u8] = get(row, "hash")?;
         let hash: [u8; 32] = hash
             .try_into()
@@ -112,9 +114,16 @@ fn check_columns(
     }
     let kind = text("kind")?;
     if kind.as_deref() != Some(event.kind.as_str()) {
-        return Err(disagrees("kind", &kind, &Some(event.kind.as_str().to_owned())));
+        return Err(disagrees(
+            "kind",
+            &kind,
+            &Some(event.kind.as_str().to_owned()),
+        ));
     }
-    for (col, sealed) in [("user_id", &event.user_id), ("patient_id", &event.patient_id)] {
+    for (col, sealed) in [
+        ("user_id", &event.user_id),
+        ("patient_id", &event.patient_id),
+    ] {
         let stored = text(col)?;
         if &stored != sealed {
             return Err(disagrees(col, &stored, sealed));

@@ -101,7 +101,10 @@ fn migrator(steps: &[(&'static str, &'static str)]) -> Migrator {
 /// Migrations for SQLite.
 pub fn sqlite_migrator() -> Migrator {
     migrator(&[
-        ("init", include_str!("../../migrations/sqlite/0001_init.sql")),
+        (
+            "init",
+            include_str!("../../migrations/sqlite/0001_init.sql"),
+        ),
         (
             "archives",
             include_str!("../../migrations/sqlite/0002_archives.sql"),
@@ -112,7 +115,10 @@ pub fn sqlite_migrator() -> Migrator {
 /// Migrations for PostgreSQL.
 pub fn postgres_migrator() -> Migrator {
     migrator(&[
-        ("init", include_str!("../../migrations/postgres/0001_init.sql")),
+        (
+            "init",
+            include_str!("../../migrations/postgres/0001_init.sql"),
+        ),
         (
             "archives",
             include_str!("../../migrations/postgres/0002_archives.sql"),

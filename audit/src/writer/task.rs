@@ -161,7 +161,11 @@ impl Task {
             return;
         }
         let records = self.seal(batch.iter_mut().map(|s| &mut s.event));
-        match self.store.append_encoded(&self.cfg.chain_id, &records).await {
+        match self
+            .store
+            .append_encoded(&self.cfg.chain_id, &records)
+            .await
+        {
             Ok(()) => {
                 self.advance(records.len(), records.last().map(|r| (r.seq, r.hash)));
                 for (s, r) in batch.drain(..).zip(&records) {
@@ -290,7 +294,11 @@ impl Task {
             .to_string(),
         );
         let records = self.seal(std::iter::once(&mut notice));
-        match self.store.append_encoded(&self.cfg.chain_id, &records).await {
+        match self
+            .store
+            .append_encoded(&self.cfg.chain_id, &records)
+            .await
+        {
             Ok(()) => {
                 self.advance(records.len(), records.last().map(|r| (r.seq, r.hash)));
                 true
