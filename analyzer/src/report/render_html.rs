@@ -98,7 +98,7 @@ fn header(out: &mut String, r: &Report) {
     let w = |k| escape(texts::word(r.lang, k));
     let _ = write!(out, "<header>\n<h1>{}</h1>\n", escape(&r.title));
     if let Some(s) = &r.subject {
-        let _ = write!(out, "<p class=\"subject\">{}</p>\n", escape(s));
+        let _ = writeln!(out, "<p class=\"subject\">{}</p>", escape(s));
     }
     let sources = (r.sources.iter())
         .map(|s| escape(s))
@@ -163,7 +163,7 @@ fn section(out: &mut String, s: &Section, lang: Lang, max_rows: usize) {
         escape(&s.why)
     );
     for n in &s.notes {
-        let _ = write!(out, "<p class=\"note\">{}</p>\n", escape(n));
+        let _ = writeln!(out, "<p class=\"note\">{}</p>", escape(n));
     }
     for c in &s.charts {
         out.push_str(&c.svg());
@@ -171,9 +171,9 @@ fn section(out: &mut String, s: &Section, lang: Lang, max_rows: usize) {
     }
     if !s.rows.is_empty() {
         rows(out, s, lang, max_rows);
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<p class=\"rows\">{}</p>\n",
+            "<p class=\"rows\">{}</p>",
             escape(shown_line(s, lang, max_rows).trim_end())
         );
     }

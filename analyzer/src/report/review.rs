@@ -159,7 +159,7 @@ ORDER BY a.day, a.user_id";
 /// ($admin_pattern: the --admin-roles as one case-insensitive regular expression).
 pub const ADMIN: &str = "\
 SELECT a.user_id, max(coalesce(s.name, a.user_name)) AS name,
-       max(concat_ws(', ', array_to_string(a.roles, ', '), s.role)) AS role, a.day,
+       max(coalesce(s.role, array_to_string(a.roles, ', '))) AS role, a.day,
        count(*) AS records, count(DISTINCT a.patient_id) AS patients,
        sum(CASE WHEN a.decision IN ('deny', 'reject', 'would-deny') THEN 1 ELSE 0 END) AS denied,
        array_sort(array_agg(DISTINCT a.interaction)) AS interactions,

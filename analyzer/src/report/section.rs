@@ -285,8 +285,12 @@ fn list_values(c: &dyn Array, options: &FormatOptions) -> Result<Vec<Value>, Err
     Ok(out)
 }
 
+/// Two decimals; a whole number is written without them (a median of 3, not 3.0).
 fn round(f: f64) -> Value {
     let r = (f * 100.0).round() / 100.0;
+    if r.fract() == 0.0 && r.abs() < 1e15 {
+        return Value::from(r as i64);
+    }
     serde_json::Number::from_f64(r).map_or(Value::Null, Value::Number)
 }
 
