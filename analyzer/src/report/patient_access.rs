@@ -12,9 +12,11 @@ use serde_json::Value;
 /// Access that happened: allowed, through the emergency procedure, or forwarded in audit
 /// mode (`would-deny`). One line per day, employee and kind of data.
 pub const ACCESSES: &str = "\
-SELECT day, min(local_time) AS first_time, max(local_time) AS last_time,
+SELECT to_char(min(local_time), '%Y-%m-%d %H:%M')
+         || CASE WHEN max(local_time) > min(local_time)
+                 THEN ' – ' || to_char(max(local_time), '%H:%M') ELSE '' END AS time,
        organisation, role, department, responsible_user, user_id, user_name,
-       application, resource_type AS data, interaction, action,
+       application, resource_type AS data, action,
        decision = 'emergency' AS emergency, emergency_justification AS justification,
        purpose_of_use, count(*) AS times
 FROM (SELECT *, array_to_string(roles, ', ') AS role FROM period
@@ -23,7 +25,7 @@ FROM (SELECT *, array_to_string(roles, ', ') AS role FROM period
 GROUP BY day, organisation, role, department, responsible_user, user_id, user_name,
          application, resource_type, interaction, action, decision,
          emergency_justification, purpose_of_use
-ORDER BY first_time, user_id, data, interaction";
+ORDER BY min(local_time), user_id, data, action";
 
 /// Attempts that were refused (no data shown).
 pub const DENIED: &str = "\
@@ -56,7 +58,9 @@ pub async fn sections(ctx: &SessionContext, opts: &Options) -> Result<Vec<Sectio
         let mut s = section::run(ctx, spec, opts).await?;
         if !opts.show_employees {
             s.drop_columns(EMPLOYEE_COLUMNS);
-            s.notes.push(texts::employees_hidden(opts.lang).to_owned());
+            if out.is_empty() {
+                s.notes.push(texts::employees_hidden(opts.lang).to_owned());
+            }
         }
         label_values(&mut s, opts);
         out.push(s);

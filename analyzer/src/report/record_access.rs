@@ -24,8 +24,8 @@ ORDER BY first_time, a.user_id";
 pub const RECORDS: &str = "\
 SELECT a.local_time AS time, a.user_id, coalesce(s.name, a.user_name) AS name,
        array_to_string(a.roles, ', ') AS role, a.department, s.department AS own_department,
-       a.organisation, a.application, a.resource_type, a.resource_id, a.interaction,
-       a.action, a.decision, a.emergency_justification AS justification,
+       a.resource_type, a.interaction, a.action, a.decision,
+       a.emergency_justification AS justification,
        a.reason AS refusal, a.access_point
 FROM period a LEFT JOIN staff s ON s.user_id = a.user_id
 WHERE a.kind = 'access' AND a.patient_id = $patient

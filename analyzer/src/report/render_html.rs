@@ -47,17 +47,20 @@ p.why{color:var(--muted);max-width:980px;margin:6px 0 10px}
 p.note{margin:6px 0;padding:8px 12px;border-left:4px solid var(--line);background:var(--zebra);max-width:980px}
 .wrap{overflow-x:auto;border:1px solid var(--line);border-radius:6px}
 table{border-collapse:collapse;width:100%;font-size:13px}
-th{position:sticky;top:0;background:#eef1f5;text-align:left;font-weight:600;padding:7px 10px;border-bottom:1px solid var(--line);white-space:nowrap}
+th{position:sticky;top:0;background:#eef1f5;text-align:left;font-weight:600;padding:7px 10px;border-bottom:1px solid var(--line);vertical-align:bottom}
+th.num{text-align:right}
 td{padding:6px 10px;border-bottom:1px solid #eceff3;vertical-align:top}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.time{white-space:nowrap;font-variant-numeric:tabular-nums}
-td.reason{min-width:320px}
+td.id{white-space:nowrap}
+td.reason{min-width:340px;max-width:560px}
 tbody tr:nth-child(even){background:var(--zebra)}
 p.rows{font-size:12.5px;color:var(--muted);margin:6px 0 0}
-figure.chart{margin:10px 0 16px;max-width:900px}
-figure.chart svg{width:100%;height:auto;font-size:11px}
+.charts{display:flex;flex-wrap:wrap;gap:24px;margin:10px 0 18px}
+figure.chart{margin:0;flex:1 1 520px;max-width:720px;border:1px solid var(--line);border-radius:6px;padding:10px 12px 4px}
+figure.chart svg{width:100%;height:auto;font-size:12px}
 .tick{fill:var(--muted)}
-figcaption{font-size:13px;color:var(--muted)}
+figcaption{font-size:13px;color:var(--muted);margin-bottom:4px}
 .key{margin-left:14px;white-space:nowrap}
 .swatch{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:5px;vertical-align:-1px}
 footer{margin:40px 40px 30px;font-size:12.5px;color:var(--muted);border-top:1px solid var(--line);padding-top:10px}
@@ -165,9 +168,12 @@ fn section(out: &mut String, s: &Section, lang: Lang, max_rows: usize) {
     for n in &s.notes {
         let _ = writeln!(out, "<p class=\"note\">{}</p>", escape(n));
     }
-    for c in &s.charts {
-        out.push_str(&c.svg());
-        out.push('\n');
+    if !s.charts.is_empty() {
+        out.push_str("<div class=\"charts\">");
+        for c in &s.charts {
+            out.push_str(&c.svg());
+        }
+        out.push_str("</div>\n");
     }
     if !s.rows.is_empty() {
         rows(out, s, lang, max_rows);
@@ -182,8 +188,12 @@ fn section(out: &mut String, s: &Section, lang: Lang, max_rows: usize) {
 
 fn rows(out: &mut String, s: &Section, lang: Lang, max_rows: usize) {
     out.push_str("<div class=\"wrap\"><table>\n<thead><tr>");
-    for c in &s.columns {
-        let _ = write!(out, "<th>{}</th>", escape(&texts::column(lang, c)));
+    let numeric: Vec<bool> = (0..s.columns.len())
+        .map(|i| s.rows.iter().any(|r| r[i].is_number()))
+        .collect();
+    for (c, num) in s.columns.iter().zip(&numeric) {
+        let class = if *num { " class=\"num\"" } else { "" };
+        let _ = write!(out, "<th{class}>{}</th>", escape(&texts::column(lang, c)));
     }
     out.push_str("</tr></thead>\n<tbody>\n");
     let classes: Vec<&str> = s.columns.iter().map(|c| cell_class(c)).collect();
@@ -206,6 +216,7 @@ fn cell_class(column: &str) -> &'static str {
     match column {
         "time" | "first_time" | "last_time" | "day" | "period_start" => "time",
         "reason" => "reason",
+        "user_id" | "patient_id" | "organisation" => "id",
         _ => "text",
     }
 }

@@ -304,7 +304,7 @@ pub fn text(v: &Value) -> String {
     }
 }
 
-/// Adds the column `reason`: the section's sentence with `{column}` filled from the row.
+/// Adds the first column `reason`: the section's sentence with `{column}` filled from the row.
 fn add_reasons(section: &mut Section, template: &str, lang: Lang) {
     let columns = section.columns.clone();
     for row in &mut section.rows {
@@ -319,9 +319,10 @@ fn add_reasons(section: &mut Section, template: &str, lang: Lang) {
                 sentence = sentence.replace(&tag, &value);
             }
         }
-        row.push(Value::String(sentence));
+        row.insert(0, Value::String(sentence));
     }
-    section.columns.push("reason".into());
+    // First: why a row is there is what the reader needs before its details.
+    section.columns.insert(0, "reason".into());
 }
 
 #[cfg(test)]

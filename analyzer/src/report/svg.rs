@@ -26,8 +26,8 @@ pub struct Chart {
     pub series: Vec<(String, Vec<f64>)>,
 }
 
-const W: f64 = 860.0;
-const H: f64 = 260.0;
+const W: f64 = 640.0;
+const H: f64 = 300.0;
 const LEFT: f64 = 56.0;
 const RIGHT: f64 = 16.0;
 const TOP: f64 = 16.0;
@@ -42,10 +42,11 @@ impl Chart {
     pub fn svg(&self) -> String {
         let max = (self.series.iter().flat_map(|s| s.1.iter().copied())).fold(0.0_f64, f64::max);
         let top = nice_ceiling(max);
-        let mut out = String::new();
+        let mut out = String::from(r#"<figure class="chart">"#);
+        self.legend(&mut out);
         let _ = write!(
             out,
-            r#"<figure class="chart"><svg viewBox="0 0 {W} {H}" role="img" aria-label="{}">"#,
+            r#"<svg viewBox="0 0 {W} {H}" role="img" aria-label="{}">"#,
             escape(&self.title)
         );
         self.axes(&mut out, top);
@@ -53,9 +54,7 @@ impl Chart {
             Kind::Line => self.lines(&mut out, top),
             Kind::Bar => self.bars(&mut out, top),
         }
-        out.push_str("</svg>");
-        self.legend(&mut out);
-        out.push_str("</figure>");
+        out.push_str("</svg></figure>");
         out
     }
 

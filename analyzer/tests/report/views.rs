@@ -20,7 +20,7 @@ async fn patient_view_shows_roles_not_employees_and_merges_a_day() {
         cells(
             s,
             &[
-                "day",
+                "time",
                 "role",
                 "department",
                 "action",
@@ -30,8 +30,8 @@ async fn patient_view_shows_roles_not_employees_and_merges_a_day() {
             ]
         ),
         [
-            "2026-01-06|secretaresse|cardiologie|ingezien|ja|Reanimatie op de SEH|1",
-            "2026-01-07|arts|cardiologie|ingezien|nee||2",
+            "2026-01-06 10:00|secretaresse|cardiologie|ingezien|ja|Reanimatie op de SEH|1",
+            "2026-01-07 11:00 – 11:05|arts|cardiologie|ingezien|nee||2",
         ]
     );
     let d = section(&r, "patient-access.denied");
