@@ -6,6 +6,9 @@
 //! its schema; `provider` combines the sources: `partition` pages a database chain into
 //! batches built by `batch`, `parquet_dir` checks Parquet directories) and the CSV
 //! `directory` tables; `query` plans and runs the SQL and `print` writes the result.
+//!
+//! `report`: named reports (patient view, per employee, daily, per record, review,
+//! adoption) as documented SQL over the same session, rendered as table, CSV, JSON or HTML.
 
 pub mod batch;
 pub mod cli;

@@ -3,6 +3,7 @@
 
 mod binary;
 mod common;
+mod docs;
 mod formats;
 mod review;
 mod views;
