@@ -33,6 +33,10 @@ pub enum Command {
     /// Delete archived records from the database, only if the archive verifies and meets
     /// the database chain at a signed checkpoint. Exit 0 done, 1 refused, 2 usage or I/O.
     Prune(PruneArgs),
+    /// A named report for the privacy or security officer (docs/reports.md): the patient
+    /// view, per employee, per day, per record, the systematic review, adoption.
+    /// Exit 0 done, 2 usage or I/O error.
+    Report(ReportArgs),
 }
 
 /// Arguments of `archive`.
@@ -158,4 +162,138 @@ pub struct GenArgs {
     /// Seed of the generator: the same seed gives the same log.
     #[arg(long, default_value_t = 7513)]
     pub seed: u64,
+}
+
+/// Arguments of `report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Which report.
+    #[arg(value_enum)]
+    pub name: ReportName,
+    /// A log database or Parquet directory, as for `query`. Repeatable.
+    #[arg(long = "source", short = 's', required = true, env = "ZEGEL_SOURCE")]
+    pub sources: Vec<String>,
+    /// CSV file for the table `staff` (user_id,name,department,role).
+    #[arg(long)]
+    pub staff: Option<PathBuf>,
+    /// CSV file for the table `patients` (patient_id,surname,vip).
+    #[arg(long)]
+    pub patients: Option<PathBuf>,
+    /// CSV file for the table `care_relations` (patient_id,user_id,valid_from,valid_to).
+    #[arg(long = "care-relations")]
+    pub care_relations: Option<PathBuf>,
+    /// First day of the period (YYYY-MM-DD, local time of --timezone), inclusive.
+    #[arg(long, value_parser = parse_date)]
+    pub from: Option<chrono::NaiveDate>,
+    /// Last day of the period (YYYY-MM-DD, local time of --timezone), inclusive.
+    #[arg(long, value_parser = parse_date)]
+    pub to: Option<chrono::NaiveDate>,
+    /// Time zone in which days, hours and the period are taken (IANA name).
+    #[arg(long, default_value = "Europe/Amsterdam")]
+    pub timezone: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+    /// Language of titles, explanations and column names.
+    #[arg(long, value_enum, default_value_t = Lang::Nl)]
+    pub lang: Lang,
+    /// The patient (patient-access, record-access), as in `access.patient_id`.
+    #[arg(long)]
+    pub patient: Option<String>,
+    /// The user (employee-access), as in `access.user_id`.
+    #[arg(long)]
+    pub user: Option<String>,
+    /// patient-access: show employee ids and names (by default only role, organisation
+    /// and department are shown).
+    #[arg(long)]
+    pub show_employees: bool,
+    /// review: a day is a volume outlier above median + FACTOR x MAD of its peers.
+    #[arg(long, default_value_t = 5.0)]
+    pub outlier_factor: f64,
+    /// review: office hours, local time, `HH-HH` (start inclusive, end exclusive);
+    /// access outside them or on Saturday or Sunday is off-hours.
+    #[arg(long, default_value = "07-19", value_parser = parse_office_hours)]
+    pub office_hours: (u32, u32),
+    /// review: roles whose activity is reviewed as administration (a role containing
+    /// one of these, case-insensitive). Comma-separated.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "admin,beheerder,security-officer,functioneel-beheerder"
+    )]
+    pub admin_roles: Vec<String>,
+    /// adoption: the period of each data point.
+    #[arg(long, value_enum, default_value_t = Interval::Week)]
+    pub by: Interval,
+    /// Rows shown per section by `--format table` and `html`; csv and json write all.
+    #[arg(long, default_value_t = 1000)]
+    pub max_rows: usize,
+}
+
+/// The named reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportName {
+    /// The overview a patient is entitled to (Wabvpz art. 15e, NEN 7513 ch. 9).
+    PatientAccess,
+    /// Everything one user did, with counts per day.
+    EmployeeAccess,
+    /// Per employee per day: records and patients opened, denials, emergencies, bytes.
+    Daily,
+    /// Every access to one patient's record, with user ids and names.
+    RecordAccess,
+    /// The systematic checks: break-the-glass, denials, care relations, ...
+    Review,
+    /// Use of each application per role and department over time.
+    Adoption,
+}
+
+/// How `report` writes its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Tables for the terminal.
+    Table,
+    /// One CSV table; the column `section` says which section a row belongs to.
+    Csv,
+    /// One JSON document with every section.
+    Json,
+    /// A self-contained HTML page (inline CSS and SVG, no scripts).
+    Html,
+}
+
+/// Language of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Lang {
+    /// Dutch.
+    Nl,
+    /// English.
+    En,
+}
+
+/// The period of a data point in `adoption`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Interval {
+    /// ISO weeks (Monday to Sunday).
+    Week,
+    /// Calendar months.
+    Month,
+}
+
+fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("{s:?} is not a date YYYY-MM-DD"))
+}
+
+fn parse_office_hours(s: &str) -> Result<(u32, u32), String> {
+    let bad = || format!("{s:?} is not office hours HH-HH, e.g. 07-19");
+    let (a, b) = s.split_once('-').ok_or_else(bad)?;
+    let (a, b): (u32, u32) = (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?);
+    if a >= b || b > 24 {
+        return Err(format!(
+            "{s:?}: the start must be before the end, within 00-24"
+        ));
+    }
+    Ok((a, b))
 }

@@ -6,6 +6,9 @@
 //! its schema; `provider` combines the sources: `partition` pages a database chain into
 //! batches built by `batch`, `parquet_dir` checks Parquet directories) and the CSV
 //! `directory` tables; `query` plans and runs the SQL and `print` writes the result.
+//!
+//! `report`: named reports (patient view, per employee, daily, per record, review,
+//! adoption) as documented SQL over the same session, rendered as table, CSV, JSON or HTML.
 
 pub mod archive;
 pub mod batch;
@@ -18,6 +21,7 @@ pub mod partition;
 pub mod print;
 pub mod provider;
 pub mod query;
+pub mod report;
 pub mod session;
 pub mod source;
 pub mod table;
@@ -122,5 +126,6 @@ pub async fn run(cli: cli::Cli) -> Result<Outcome, Error> {
         cli::Command::Query(args) => query::run(&args).await,
         cli::Command::Archive(args) => archive::run(&args).await,
         cli::Command::Prune(args) => archive::prune(&args).await,
+        cli::Command::Report(args) => report::run(&args).await,
     }
 }

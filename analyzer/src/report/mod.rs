@@ -1,0 +1,304 @@
+//! `report`: named reports for privacy and security officers (docs/reports.md).
+//!
+//! The flow: the options are checked (`Options`, `period.rs`) before any source is
+//! opened; `session.rs` builds the same context `query` uses, to which this module adds
+//! the `period` view (the records of `--from`..`--to` with their local time and day) and
+//! empty directory tables for CSV files that were not given, so every report's SQL plans.
+//! Each report file (`patient_access.rs`, `employee_access.rs`, `daily.rs`,
+//! `record_access.rs`, `review.rs`, `adoption.rs`) declares its sections as SQL
+//! constants; `section.rs` runs them into rows, `texts.rs` gives the words in Dutch or
+//! English, and `render.rs` / `render_html.rs` write table, CSV, JSON or HTML.
+
+pub mod adoption;
+pub mod daily;
+pub mod employee_access;
+pub mod patient_access;
+pub mod period;
+pub mod record_access;
+pub mod render;
+pub mod render_html;
+pub mod review;
+pub mod section;
+pub mod svg;
+pub mod texts;
+
+use crate::cli::{Interval, Lang, ReportArgs, ReportName};
+use crate::directory::{CARE_RELATIONS, PATIENTS, STAFF};
+use crate::session::{self, Tables};
+use crate::{Error, Outcome, print};
+use datafusion::common::ScalarValue;
+use datafusion::datasource::MemTable;
+use datafusion::prelude::SessionContext;
+use period::Period;
+use section::{Need, Report, Section};
+use std::sync::Arc;
+
+/// What the sections of a report depend on, checked once.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Which report.
+    pub name: ReportName,
+    /// Language of the words.
+    pub lang: Lang,
+    /// The period.
+    pub period: Period,
+    /// `--patient`.
+    pub patient: Option<String>,
+    /// `--user`.
+    pub user: Option<String>,
+    /// `--show-employees`.
+    pub show_employees: bool,
+    /// `--outlier-factor`.
+    pub outlier_factor: f64,
+    /// `--office-hours`: first hour inside, first hour after.
+    pub office_hours: (u32, u32),
+    /// `--admin-roles`, lower case.
+    pub admin_roles: Vec<String>,
+    /// `--by`.
+    pub by: Interval,
+    /// Which directory tables were given.
+    pub given: Vec<Need>,
+}
+
+impl Options {
+    /// Checks the arguments: the ones a report needs, values clap cannot check.
+    pub fn from_args(args: &ReportArgs) -> Result<Self, Error> {
+        let needs = |what: &str| Error::Usage(format!("report {} needs {what}", name(args.name)));
+        match args.name {
+            ReportName::PatientAccess | ReportName::RecordAccess if args.patient.is_none() => {
+                return Err(needs("--patient ID"));
+            }
+            ReportName::EmployeeAccess if args.user.is_none() => return Err(needs("--user ID")),
+            _ => {}
+        }
+        if !(args.outlier_factor.is_finite() && args.outlier_factor > 0.0) {
+            return Err(Error::Usage(
+                "--outlier-factor must be a number above 0".into(),
+            ));
+        }
+        let given = [
+            (Need::Staff, &args.staff),
+            (Need::Patients, &args.patients),
+            (Need::CareRelations, &args.care_relations),
+        ];
+        Ok(Options {
+            name: args.name,
+            lang: args.lang,
+            period: Period::new(args.from, args.to, &args.timezone)?,
+            patient: args.patient.clone(),
+            user: args.user.clone(),
+            show_employees: args.show_employees,
+            outlier_factor: args.outlier_factor,
+            office_hours: args.office_hours,
+            admin_roles: (args.admin_roles.iter())
+                .map(|r| r.trim().to_lowercase())
+                .filter(|r| !r.is_empty())
+                .collect(),
+            by: args.by,
+            given: given
+                .iter()
+                .filter(|g| g.1.is_some())
+                .map(|g| g.0)
+                .collect(),
+        })
+    }
+
+    /// Whether a directory table was given.
+    pub fn has(&self, need: Need) -> bool {
+        self.given.contains(&need)
+    }
+
+    /// The values of the placeholders the report SQL may use.
+    pub fn params(&self) -> Vec<(&'static str, ScalarValue)> {
+        let text = |v: &Option<String>| ScalarValue::Utf8(v.clone());
+        vec![
+            ("patient", text(&self.patient)),
+            ("user", text(&self.user)),
+            (
+                "outlier_factor",
+                ScalarValue::Float64(Some(self.outlier_factor)),
+            ),
+            (
+                "office_start",
+                ScalarValue::Int64(Some(self.office_hours.0.into())),
+            ),
+            (
+                "office_end",
+                ScalarValue::Int64(Some(self.office_hours.1.into())),
+            ),
+            (
+                "admin_pattern",
+                ScalarValue::Utf8(Some(self.admin_pattern())),
+            ),
+            (
+                "by",
+                ScalarValue::Utf8(Some(
+                    match self.by {
+                        Interval::Week => "week",
+                        Interval::Month => "month",
+                    }
+                    .into(),
+                )),
+            ),
+        ]
+    }
+
+    /// `--admin-roles` as one regular expression: any of them, literally.
+    fn admin_pattern(&self) -> String {
+        let escaped: Vec<String> = (self.admin_roles.iter())
+            .map(|r| {
+                r.chars()
+                    .flat_map(|c| {
+                        let special = !(c.is_alphanumeric() || c == '-' || c == '_' || c == ' ');
+                        special.then_some('\\').into_iter().chain([c])
+                    })
+                    .collect()
+            })
+            .collect();
+        if escaped.is_empty() {
+            // Matches nothing: no admin roles configured.
+            return "[^\\s\\S]".into();
+        }
+        format!("({})", escaped.join("|"))
+    }
+}
+
+/// The command-line name of a report.
+pub fn name(r: ReportName) -> &'static str {
+    match r {
+        ReportName::PatientAccess => "patient-access",
+        ReportName::EmployeeAccess => "employee-access",
+        ReportName::Daily => "daily",
+        ReportName::RecordAccess => "record-access",
+        ReportName::Review => "review",
+        ReportName::Adoption => "adoption",
+    }
+}
+
+/// Runs `report`.
+pub async fn run(args: &ReportArgs) -> Result<Outcome, Error> {
+    let opts = Options::from_args(args)?;
+    let tables = Tables {
+        sources: args.sources.clone(),
+        staff: args.staff.clone(),
+        patients: args.patients.clone(),
+        care_relations: args.care_relations.clone(),
+    };
+    let ctx = context(&tables, &opts.period).await?;
+    let report = build(&ctx, &opts, &args.sources).await?;
+    let doc = render::render(&report, args.format, args.max_rows)?;
+    print::write_document(args.output.as_deref(), doc.as_bytes())?;
+    Ok(Outcome::Ok)
+}
+
+/// The query session plus the `period` view and empty stand-ins for missing directory
+/// tables.
+pub async fn context(tables: &Tables, period: &Period) -> Result<SessionContext, Error> {
+    let ctx = session::open(tables).await?;
+    for dir in [&STAFF, &PATIENTS, &CARE_RELATIONS] {
+        if !ctx.table_exist(dir.name)? {
+            let empty = MemTable::try_new(dir.schema(), vec![vec![]])?;
+            ctx.register_table(dir.name, Arc::new(empty))?;
+        }
+    }
+    let view = match ctx.sql(&period.sql()).await {
+        Ok(df) => df.with_param_values(period.params().to_vec())?,
+        Err(e) => return Err(crate::query::sql_error(&ctx, &e).await),
+    };
+    ctx.register_table(period::PERIOD, view.into_view())?;
+    Ok(ctx)
+}
+
+/// Runs the report's sections and frames them.
+pub async fn build(
+    ctx: &SessionContext,
+    opts: &Options,
+    sources: &[String],
+) -> Result<Report, Error> {
+    let sections: Vec<Section> = match opts.name {
+        ReportName::PatientAccess => patient_access::sections(ctx, opts).await?,
+        ReportName::EmployeeAccess => employee_access::sections(ctx, opts).await?,
+        ReportName::Daily => daily::sections(ctx, opts).await?,
+        ReportName::RecordAccess => record_access::sections(ctx, opts).await?,
+        ReportName::Review => review::sections(ctx, opts).await?,
+        ReportName::Adoption => adoption::sections(ctx, opts).await?,
+    };
+    let lang = opts.lang;
+    let subject = match opts.name {
+        ReportName::PatientAccess | ReportName::RecordAccess => opts
+            .patient
+            .as_ref()
+            .map(|p| format!("{} {p}", texts::word(lang, "patient"))),
+        ReportName::EmployeeAccess => opts
+            .user
+            .as_ref()
+            .map(|u| format!("{} {u}", texts::word(lang, "user"))),
+        _ => None,
+    };
+    Ok(Report {
+        name: opts.name,
+        lang,
+        title: texts::report_title(lang, opts.name).to_owned(),
+        subject,
+        period: period_text(&opts.period, lang),
+        sources: sources.iter().map(|s| redact(s)).collect(),
+        generated_at: opts.period.now(),
+        sections,
+    })
+}
+
+fn period_text(p: &Period, lang: Lang) -> String {
+    let w = |k| texts::word(lang, k);
+    let span = match (p.from, p.to) {
+        (None, None) => w("whole-log").to_owned(),
+        (Some(f), Some(t)) => format!("{f} – {t}"),
+        (Some(f), None) => format!("{} {f}", w("from")),
+        (None, Some(t)) => format!("{} {t}", w("until")),
+    };
+    format!("{span} ({} {})", w("timezone"), p.timezone)
+}
+
+/// A source as shown in a report: a database password is never printed.
+pub fn redact(source: &str) -> String {
+    let Some(scheme_end) = source.find("://") else {
+        return source.to_owned();
+    };
+    let rest = &source[scheme_end + 3..];
+    let Some(at) = rest.find('@') else {
+        return source.to_owned();
+    };
+    match rest[..at].find(':') {
+        Some(colon) => format!(
+            "{}{}:***{}",
+            &source[..scheme_end + 3],
+            &rest[..colon],
+            &rest[at..]
+        ),
+        None => source.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_not_shown() {
+        assert_eq!(
+            redact("postgres://zegel:geheim@db/zegel"),
+            "postgres://zegel:***@db/zegel"
+        );
+        assert_eq!(
+            redact("postgres://zegel@db/zegel"),
+            "postgres://zegel@db/zegel"
+        );
+        assert_eq!(redact("sqlite:/var/log.db"), "sqlite:/var/log.db");
+    }
+
+    #[test]
+    fn every_review_check_has_texts() {
+        for id in review::ids() {
+            assert!(texts::known(id), "{id}");
+        }
+    }
+}

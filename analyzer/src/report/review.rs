@@ -1,0 +1,235 @@
+//! `review`: the systematic checks privacy and security officers run over the whole
+//! log (the AP's fines of HagaZiekenhuis and OLVG were for not doing this; Rb.
+//! Zeeland-West-Brabant 2022: all logs, not samples). Each check is one section; a row
+//! says why it was flagged, and a check without findings says so, as evidence.
+//!
+//! "Opened" below means an access record with decision allow, emergency or would-deny
+//! (the request was forwarded).
+
+use super::Options;
+use super::section::{self, Need, Section, Spec};
+use crate::Error;
+use datafusion::prelude::SessionContext;
+
+/// Every break-the-glass use, one row each.
+pub const EMERGENCY: &str = "\
+SELECT a.local_time AS time, a.user_id, coalesce(s.name, a.user_name) AS name,
+       array_to_string(a.roles, ', ') AS role, a.department, a.patient_id,
+       a.resource_type, a.interaction, a.emergency_justification AS justification
+FROM period a LEFT JOIN staff s ON s.user_id = a.user_id
+WHERE a.kind = 'access' AND a.decision = 'emergency'
+ORDER BY time, a.chain_id, a.seq";
+
+/// Refused attempts (deny and, in audit mode, would-deny) per user.
+pub const DENIED: &str = "\
+SELECT a.user_id, max(coalesce(s.name, a.user_name)) AS name,
+       max(array_to_string(a.roles, ', ')) AS role, count(*) AS attempts,
+       sum(CASE WHEN a.decision = 'deny' THEN 1 ELSE 0 END) AS denied,
+       sum(CASE WHEN a.decision = 'would-deny' THEN 1 ELSE 0 END) AS would_deny,
+       count(DISTINCT a.patient_id) AS patients,
+       min(a.local_time) AS first_time, max(a.local_time) AS last_time,
+       array_sort(array_agg(DISTINCT a.resource_type)) AS resources
+FROM period a LEFT JOIN staff s ON s.user_id = a.user_id
+WHERE a.kind = 'access' AND a.decision IN ('deny', 'would-deny')
+GROUP BY a.user_id
+ORDER BY attempts DESC, a.user_id";
+
+/// Opened records without a care relation of the user, or of the user's department as
+/// a team, on that local day (valid_from and valid_to inclusive).
+pub const CARE_RELATION: &str = "\
+SELECT a.user_id, max(coalesce(s.name, a.user_name)) AS name, max(a.department) AS department,
+       a.patient_id, a.day, count(*) AS records,
+       min(a.local_time) AS first_time, max(a.local_time) AS last_time
+FROM period a LEFT JOIN staff s ON s.user_id = a.user_id
+WHERE a.kind = 'access' AND a.decision IN ('allow', 'emergency', 'would-deny')
+  AND a.patient_id IS NOT NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM care_relations c
+    WHERE c.patient_id = a.patient_id
+      AND (c.user_id = a.user_id OR c.user_id = a.department)
+      AND a.day >= c.valid_from AND (c.valid_to IS NULL OR a.day <= c.valid_to))
+GROUP BY a.user_id, a.patient_id, a.day
+ORDER BY a.day, a.user_id, a.patient_id";
+
+/// Opened records of patients whose surname's last word is the employee's (the part of
+/// staff.name before a comma, else the whole name), ignoring case.
+pub const SURNAME: &str = "\
+SELECT a.user_id, s.name, a.patient_id, p.surname, a.day, count(*) AS records,
+       min(a.local_time) AS first_time, max(a.local_time) AS last_time
+FROM period a
+JOIN staff s ON s.user_id = a.user_id
+JOIN patients p ON p.patient_id = a.patient_id
+WHERE a.kind = 'access' AND a.decision IN ('allow', 'emergency', 'would-deny')
+  AND lower(regexp_replace(trim(split_part(s.name, ',', 1)), '^.*[[:space:]]', ''))
+    = lower(regexp_replace(trim(p.surname), '^.*[[:space:]]', ''))
+GROUP BY a.user_id, s.name, a.patient_id, p.surname, a.day
+ORDER BY a.day, a.user_id, a.patient_id";
+
+/// Every access (refused ones too) to a VIP's record, per user, day and decision.
+pub const VIP: &str = "\
+SELECT a.patient_id, a.day, a.user_id, max(coalesce(s.name, a.user_name)) AS name,
+       max(coalesce(s.role, array_to_string(a.roles, ', '))) AS role,
+       max(a.department) AS department, a.decision, count(*) AS records,
+       min(a.local_time) AS first_time, max(a.local_time) AS last_time
+FROM period a
+JOIN patients p ON p.patient_id = a.patient_id
+LEFT JOIN staff s ON s.user_id = a.user_id
+WHERE a.kind = 'access' AND p.vip
+GROUP BY a.patient_id, a.day, a.user_id, a.decision
+ORDER BY a.day, a.patient_id, a.user_id, a.decision";
+
+/// Opened records in a department (as logged) other than the employee's own (staff).
+pub const DEPARTMENT: &str = "\
+SELECT a.user_id, s.name, s.department AS own_department, a.department, a.day,
+       count(*) AS records, count(DISTINCT a.patient_id) AS patients,
+       min(a.local_time) AS first_time, max(a.local_time) AS last_time
+FROM period a JOIN staff s ON s.user_id = a.user_id
+WHERE a.kind = 'access' AND a.decision IN ('allow', 'emergency', 'would-deny')
+  AND a.department IS NOT NULL AND s.department IS NOT NULL
+  AND lower(a.department) <> lower(s.department)
+GROUP BY a.user_id, s.name, s.department, a.department, a.day
+ORDER BY a.day, a.user_id, a.department";
+
+/// Employee-days with more distinct patients than median + k x MAD of the employee-days
+/// of the same role (staff.role, else the logged roles); roles of at least 3 employees.
+pub const VOLUME_EMPLOYEE: &str = "\
+WITH user_days AS (
+  SELECT a.user_id, a.day,
+         coalesce(max(s.role), max(array_to_string(a.roles, ', '))) AS role,
+         CAST(count(DISTINCT a.patient_id) AS DOUBLE) AS patients
+  FROM period a LEFT JOIN staff s ON s.user_id = a.user_id
+  WHERE a.kind = 'access' AND a.decision IN ('allow', 'emergency', 'would-deny')
+    AND a.user_id IS NOT NULL AND a.patient_id IS NOT NULL
+  GROUP BY a.user_id, a.day),
+peers AS (
+  SELECT role, median(patients) AS median, count(DISTINCT user_id) AS peers
+  FROM user_days GROUP BY role),
+spread AS (
+  SELECT d.role, median(abs(d.patients - p.median)) AS mad
+  FROM user_days d JOIN peers p ON p.role = d.role GROUP BY d.role)
+SELECT d.user_id, d.role, d.day, CAST(d.patients AS BIGINT) AS patients,
+       p.median AS peer_median, x.mad AS peer_mad, p.peers,
+       p.median + $outlier_factor * greatest(x.mad, 1.0) AS threshold
+FROM user_days d JOIN peers p ON p.role = d.role JOIN spread x ON x.role = d.role
+WHERE p.peers >= 3 AND d.patients > p.median + $outlier_factor * greatest(x.mad, 1.0)
+ORDER BY d.day, d.user_id";
+
+/// Record-days opened more often than median + k x MAD of the record's own days in the
+/// period on which it was opened; records opened on at least 5 days.
+pub const VOLUME_RECORD: &str = "\
+WITH record_days AS (
+  SELECT patient_id, day, CAST(count(*) AS DOUBLE) AS records,
+         count(DISTINCT user_id) AS users
+  FROM period
+  WHERE kind = 'access' AND decision IN ('allow', 'emergency', 'would-deny')
+    AND patient_id IS NOT NULL
+  GROUP BY patient_id, day),
+usual AS (
+  SELECT patient_id, median(records) AS median, count(*) AS days
+  FROM record_days GROUP BY patient_id),
+spread AS (
+  SELECT r.patient_id, median(abs(r.records - u.median)) AS mad
+  FROM record_days r JOIN usual u ON u.patient_id = r.patient_id GROUP BY r.patient_id)
+SELECT r.patient_id, r.day, CAST(r.records AS BIGINT) AS records, r.users,
+       u.median AS usual_median, x.mad AS usual_mad, u.days AS history_days,
+       u.median + $outlier_factor * greatest(x.mad, 1.0) AS threshold
+FROM record_days r JOIN usual u ON u.patient_id = r.patient_id
+JOIN spread x ON x.patient_id = r.patient_id
+WHERE u.days >= 5 AND r.records > u.median + $outlier_factor * greatest(x.mad, 1.0)
+ORDER BY r.day, r.patient_id";
+
+/// Opened records outside office hours (local hour < $office_start or >= $office_end)
+/// or on Saturday or Sunday, per user per day.
+pub const OFF_HOURS: &str = "\
+SELECT a.user_id, max(coalesce(s.name, a.user_name)) AS name,
+       max(coalesce(s.role, array_to_string(a.roles, ', '))) AS role, a.day,
+       date_part('dow', a.day) IN (0, 6) AS weekend,
+       count(*) AS records, count(DISTINCT a.patient_id) AS patients,
+       min(a.local_time) AS first_time, max(a.local_time) AS last_time
+FROM period a LEFT JOIN staff s ON s.user_id = a.user_id
+WHERE a.kind = 'access' AND a.decision IN ('allow', 'emergency', 'would-deny')
+  AND a.patient_id IS NOT NULL
+  AND (date_part('dow', a.local_time) IN (0, 6)
+       OR date_part('hour', a.local_time) < $office_start
+       OR date_part('hour', a.local_time) >= $office_end)
+GROUP BY a.user_id, a.day
+ORDER BY a.day, a.user_id";
+
+/// Every request of a user whose logged roles or staff role contain an admin role
+/// ($admin_pattern: the --admin-roles as one case-insensitive regular expression).
+pub const ADMIN: &str = "\
+SELECT a.user_id, max(coalesce(s.name, a.user_name)) AS name,
+       max(coalesce(s.role, array_to_string(a.roles, ', '))) AS role, a.day,
+       count(*) AS records, count(DISTINCT a.patient_id) AS patients,
+       sum(CASE WHEN a.decision IN ('deny', 'reject', 'would-deny') THEN 1 ELSE 0 END) AS denied,
+       array_sort(array_agg(DISTINCT a.interaction)) AS interactions,
+       min(a.local_time) AS first_time, max(a.local_time) AS last_time
+FROM period a LEFT JOIN staff s ON s.user_id = a.user_id
+WHERE a.kind = 'access'
+  AND (regexp_like(lower(array_to_string(a.roles, '|')), $admin_pattern)
+       OR regexp_like(lower(coalesce(s.role, '')), $admin_pattern))
+GROUP BY a.user_id, a.day
+ORDER BY a.day, a.user_id";
+
+const SECTIONS: [Spec; 10] = [
+    Spec {
+        id: "review.emergency",
+        sql: EMERGENCY,
+        needs: &[],
+    },
+    Spec {
+        id: "review.denied",
+        sql: DENIED,
+        needs: &[],
+    },
+    Spec {
+        id: "review.care-relation",
+        sql: CARE_RELATION,
+        needs: &[Need::CareRelations],
+    },
+    Spec {
+        id: "review.surname",
+        sql: SURNAME,
+        needs: &[Need::Staff, Need::Patients],
+    },
+    Spec {
+        id: "review.vip",
+        sql: VIP,
+        needs: &[Need::Patients],
+    },
+    Spec {
+        id: "review.department",
+        sql: DEPARTMENT,
+        needs: &[Need::Staff],
+    },
+    Spec {
+        id: "review.volume-employee",
+        sql: VOLUME_EMPLOYEE,
+        needs: &[],
+    },
+    Spec {
+        id: "review.volume-record",
+        sql: VOLUME_RECORD,
+        needs: &[],
+    },
+    Spec {
+        id: "review.off-hours",
+        sql: OFF_HOURS,
+        needs: &[],
+    },
+    Spec {
+        id: "review.admin",
+        sql: ADMIN,
+        needs: &[],
+    },
+];
+
+/// The ids of the checks, in order.
+pub fn ids() -> impl Iterator<Item = &'static str> {
+    SECTIONS.iter().map(|s| s.id)
+}
+
+/// Builds the sections.
+pub async fn sections(ctx: &SessionContext, opts: &Options) -> Result<Vec<Section>, Error> {
+    section::run_all(ctx, &SECTIONS, opts).await
+}

@@ -1,0 +1,142 @@
+//! The real binary, as a process: one report in each format, and clear usage errors with
+//! exit status 2.
+
+use crate::common::Fixture;
+use std::process::{Command, Output};
+
+fn analyzer(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zegel-analyzer"))
+        .args(args)
+        .env_remove("ZEGEL_SOURCE")
+        .output()
+        .expect("run zegel-analyzer")
+}
+
+fn stdout(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "exit {:?}: {}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout.clone()).expect("utf-8")
+}
+
+fn usage_error(args: &[&str]) -> String {
+    let o = analyzer(args);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(o.stdout.is_empty(), "{args:?}");
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn every_format_from_the_binary() {
+    let f = Fixture::new().await;
+    let base = [
+        "report",
+        "record-access",
+        "--source",
+        &f.url,
+        "--patient",
+        "pat-c",
+        "--lang",
+        "en",
+    ];
+    let with = |fmt: &str| {
+        let mut a = base.to_vec();
+        a.extend(["--format", fmt]);
+        stdout(&analyzer(&a.iter().map(|s| &**s).collect::<Vec<_>>()))
+    };
+    let table = with("table");
+    assert!(
+        table.starts_with("Access to one record\nSubject: patient pat-c\n"),
+        "{table}"
+    );
+    assert!(
+        table.contains("│ emp-sec-1  ┆ Token emp-sec-1  ┆ secretaresse"),
+        "{table}"
+    );
+    let csv = with("csv");
+    assert!(csv.starts_with("section,user_id,name,"), "{csv}");
+    assert_eq!(
+        csv.lines()
+            .filter(|l| l.starts_with("record-access.records,"))
+            .count(),
+        4
+    );
+    let json: serde_json::Value = serde_json::from_str(&with("json")).expect("json");
+    assert_eq!(json["subject"], "patient pat-c");
+    let html = with("html");
+    assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
+
+    let out = f.path.join("review.html");
+    let o = analyzer(&[
+        "report",
+        "review",
+        "--source",
+        &f.url,
+        "--format",
+        "html",
+        "-o",
+        &out.display().to_string(),
+    ]);
+    assert!(stdout(&o).is_empty());
+    assert!(
+        std::fs::read_to_string(&out)
+            .expect("file")
+            .contains("Systematische logcontrole")
+    );
+}
+
+#[tokio::test]
+async fn bad_options_are_usage_errors() {
+    let f = Fixture::new().await;
+    let s = f.url.as_str();
+    let err = usage_error(&["report", "daily", "--source", s, "--from", "2026-13-01"]);
+    assert!(
+        err.contains("\"2026-13-01\" is not a date YYYY-MM-DD"),
+        "{err}"
+    );
+    let err = usage_error(&["report", "dayly", "--source", s]);
+    assert!(
+        err.contains("invalid value 'dayly'") && err.contains("daily"),
+        "{err}"
+    );
+    let err = usage_error(&["report", "patient-access", "--source", s]);
+    assert!(
+        err.contains("error: report patient-access needs --patient ID"),
+        "{err}"
+    );
+    let err = usage_error(&["report", "employee-access", "--source", s]);
+    assert!(err.contains("needs --user ID"), "{err}");
+    let err = usage_error(&[
+        "report",
+        "daily",
+        "--source",
+        s,
+        "--from",
+        "2026-02-01",
+        "--to",
+        "2026-01-01",
+    ]);
+    assert!(
+        err.contains("--from 2026-02-01 is after --to 2026-01-01"),
+        "{err}"
+    );
+    let err = usage_error(&["report", "review", "--source", s, "--office-hours", "19-07"]);
+    assert!(err.contains("the start must be before the end"), "{err}");
+    let err = usage_error(&[
+        "report",
+        "daily",
+        "--source",
+        s,
+        "--timezone",
+        "Mars/Olympus",
+    ]);
+    assert!(err.contains("not a time zone"), "{err}");
+}

@@ -1,0 +1,9 @@
+//! The `report` command on a log written by the real writer with hand-planted events:
+//! each review check has a known positive and a known negative (see `common.rs`).
+
+mod binary;
+mod common;
+mod docs;
+mod formats;
+mod review;
+mod views;
