@@ -155,8 +155,13 @@ impl GenArgs {
     pub fn new(db: &str, key: &std::path::Path) -> Result<GenArgs, clap::Error> {
         use clap::FromArgMatches;
         let cmd = GenArgs::augment_args(clap::Command::new("gen"));
-        let argv: [std::ffi::OsString; 5] =
-            ["gen".into(), "--db".into(), db.into(), "--key".into(), key.into()];
+        let argv: [std::ffi::OsString; 5] = [
+            "gen".into(),
+            "--db".into(),
+            db.into(),
+            "--key".into(),
+            key.into(),
+        ];
         GenArgs::from_arg_matches(&cmd.try_get_matches_from(argv)?)
     }
 }

@@ -92,9 +92,19 @@ pub fn plant(h: &Hospital, n: u32, chains: usize) -> Vec<Incident> {
         .map(|i| {
             let mut rng = Rng::new(&[h.seed, 0x1AC1, i as u64]);
             let chain = rng.index(chains);
-            let mut p = Planter { h, rng, variant: i / KINDS.len() };
+            let mut p = Planter {
+                h,
+                rng,
+                variant: i / KINDS.len(),
+            };
             let (user, note, accesses) = p.build(KINDS[i % KINDS.len()]);
-            Incident { kind: KINDS[i % KINDS.len()], user, chain, note, accesses }
+            Incident {
+                kind: KINDS[i % KINDS.len()],
+                user,
+                chain,
+                note,
+                accesses,
+            }
         })
         .collect()
 }
@@ -128,7 +138,9 @@ impl Planter<'_> {
                 ok(st.role, st.dept_name())
             })
             .collect();
-        all.get(self.rng.index(all.len().max(1))).copied().unwrap_or(0)
+        all.get(self.rng.index(all.len().max(1)))
+            .copied()
+            .unwrap_or(0)
     }
 
     fn clinical(&mut self) -> u32 {
@@ -172,7 +184,13 @@ impl Planter<'_> {
         let h = self.h;
         let staff = &h.staff[user as usize];
         let patient = p.map(|p| h.patients[p as usize].id.as_str());
-        let a = Access { staff, request: req, patient, t_us: t, policy_version: "" };
+        let a = Access {
+            staff,
+            request: req,
+            patient,
+            t_us: t,
+            policy_version: "",
+        };
         Planted {
             event: a.allowed(&mut self.rng),
             patient: p,
@@ -201,7 +219,11 @@ impl Planter<'_> {
         let t = clock::at_local(d, minute).max(START_US + 60_000_000);
         let p = self.patient(user, t, true, |_| true);
         let n = self.rng.range(1, 3) as usize;
-        let reqs = &[requests::PATIENT_READ, requests::CONDITIONS, requests::MEDICATION][..n];
+        let reqs = &[
+            requests::PATIENT_READ,
+            requests::CONDITIONS,
+            requests::MEDICATION,
+        ][..n];
         let why = JUSTIFICATIONS[self.rng.index(JUSTIFICATIONS.len())];
         let mut out = self.session(user, p, t, reqs, 300);
         for a in &mut out {
@@ -218,7 +240,13 @@ impl Planter<'_> {
         let t = self.work_time();
         let p = self.patient(user, t, true, |_| true);
         let n = self.rng.range(1, 2) as usize;
-        let mut out = self.session(user, p, t, &[requests::CONDITIONS, requests::DOCUMENTS][..n], 90);
+        let mut out = self.session(
+            user,
+            p,
+            t,
+            &[requests::CONDITIONS, requests::DOCUMENTS][..n],
+            90,
+        );
         for a in &mut out {
             a.event.decision = Some(Decision::Deny);
             a.event.rule = Some("no rule matched".into());
@@ -234,19 +262,33 @@ impl Planter<'_> {
         let (h, s) = (self.h, &self.h.staff[user as usize]);
         let colleague = |p: u32| {
             let pt = &h.patients[p as usize];
-            pt.staff.is_some_and(|e| e != user && h.staff[e as usize].dept == s.dept)
-                && !pt.vip && pt.surname != s.surname && !h.related(user, p, t)
+            pt.staff
+                .is_some_and(|e| e != user && h.staff[e as usize].dept == s.dept)
+                && !pt.vip
+                && pt.surname != s.surname
+                && !h.related(user, p, t)
         };
-        let colleagues: Vec<u32> = (0..h.patients.len() as u32).filter(|&p| colleague(p)).collect();
+        let colleagues: Vec<u32> = (0..h.patients.len() as u32)
+            .filter(|&p| colleague(p))
+            .collect();
         let (p, note) = match colleagues.is_empty() || self.variant % 2 == 1 {
-            true => (self.patient(user, t, true, |_| true), "neighbour's record".to_owned()),
+            true => (
+                self.patient(user, t, true, |_| true),
+                "neighbour's record".to_owned(),
+            ),
             false => {
                 let p = colleagues[self.rng.index(colleagues.len())];
                 let e = h.patients[p as usize].staff.unwrap_or(0) as usize;
                 (p, format!("record of colleague {}", h.staff[e].user_id))
             }
         };
-        let out = self.session(user, p, t, &[requests::PATIENT_READ, requests::DOCUMENTS], 120);
+        let out = self.session(
+            user,
+            p,
+            t,
+            &[requests::PATIENT_READ, requests::DOCUMENTS],
+            120,
+        );
         (user, note, out)
     }
 
@@ -258,12 +300,28 @@ impl Planter<'_> {
             let same: Vec<u32> = (0..h.patients.len() as u32)
                 .filter(|&p| {
                     let pt = &h.patients[p as usize];
-                    pt.surname == s.surname && !pt.vip && pt.staff.is_none() && !h.related(user, p, t)
+                    pt.surname == s.surname
+                        && !pt.vip
+                        && pt.staff.is_none()
+                        && !h.related(user, p, t)
                 })
                 .collect();
             if let Some(&p) = same.get(self.rng.index(same.len().max(1))) {
-                let out = self.session(user, p, t, &[requests::PATIENT_READ, requests::CONDITIONS], 120);
-                return (user, format!("patient surname {}", super::patients::surname(&h.patients[p as usize])), out);
+                let out = self.session(
+                    user,
+                    p,
+                    t,
+                    &[requests::PATIENT_READ, requests::CONDITIONS],
+                    120,
+                );
+                return (
+                    user,
+                    format!(
+                        "patient surname {}",
+                        super::patients::surname(&h.patients[p as usize])
+                    ),
+                    out,
+                );
             }
         }
         self.snooping()
@@ -283,7 +341,13 @@ impl Planter<'_> {
         let Some(&p) = vips.get(self.rng.index(vips.len().max(1))) else {
             return self.snooping();
         };
-        let out = self.session(user, p, t, &[requests::PATIENT_READ, requests::DOCUMENTS], 180);
+        let out = self.session(
+            user,
+            p,
+            t,
+            &[requests::PATIENT_READ, requests::DOCUMENTS],
+            180,
+        );
         (user, "VIP record, outside the care team".into(), out)
     }
 
@@ -305,20 +369,33 @@ impl Planter<'_> {
 
     fn off_hours(&mut self) -> Built {
         let user = self.user(|r, _| r == Role::Secretaresse);
-        let saturday = (0..self.h.days).filter(|&d| clock::weekday(d) == 5).last();
+        let saturday = (0..self.h.days).rfind(|&d| clock::weekday(d) == 5);
         let t = match saturday.filter(|_| self.variant % 2 == 1) {
             Some(d) => clock::at_local(d, self.rng.range(600, 900) as u32),
             None => clock::at_local(self.weekday(), self.rng.range(1260, 1380) as u32),
         } + self.rng.range(0, 59_999_999);
         let (h, s) = (self.h, &self.h.staff[user as usize]);
         let team = h.active(s.dept, clock::utc_day(t));
-        let mine = team.iter().copied().find(|&p| h.patients[p as usize].surname != s.surname && !h.patients[p as usize].vip);
+        let mine = team
+            .iter()
+            .copied()
+            .find(|&p| h.patients[p as usize].surname != s.surname && !h.patients[p as usize].vip);
         let p = match mine {
             Some(p) => p,
             None => self.patient(user, t, false, |_| true),
         };
-        let out = self.session(user, p, t, &[requests::PATIENT_READ, requests::APPOINTMENTS], 180);
-        let note = if clock::weekday(clock::utc_day(t)) == 5 { "Saturday" } else { "late evening" };
+        let out = self.session(
+            user,
+            p,
+            t,
+            &[requests::PATIENT_READ, requests::APPOINTMENTS],
+            180,
+        );
+        let note = if clock::weekday(clock::utc_day(t)) == 5 {
+            "Saturday"
+        } else {
+            "late evening"
+        };
         (user, format!("office role at work on a {note}"), out)
     }
 
@@ -328,7 +405,11 @@ impl Planter<'_> {
             let user = self.user(|r, _| r == Role::SecurityOfficer);
             let a = self.access(user, requests::LOG_SEARCH, None, t);
             let b = self.access(user, requests::LOG_SEARCH, None, t + 240_000_000);
-            return (user, "security officer searching the log".into(), vec![a, b]);
+            return (
+                user,
+                "security officer searching the log".into(),
+                vec![a, b],
+            );
         }
         let user = self.user(|r, _| r == Role::FunctioneelBeheerder);
         let target = self.clinical();
@@ -338,6 +419,10 @@ impl Planter<'_> {
         change.event.resource_id = Some(who.clone());
         let p = self.patient(user, t, true, |_| true);
         let read = self.access(user, requests::PATIENT_READ, Some(p), t + 300_000_000);
-        (user, format!("authorisations of {who} changed, then a patient record opened"), vec![change, read])
+        (
+            user,
+            format!("authorisations of {who} changed, then a patient record opened"),
+            vec![change, read],
+        )
     }
 }

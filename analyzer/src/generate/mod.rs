@@ -32,6 +32,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 use traffic::{Plan, Scheduled};
+use zegel_audit::store::{Store, StoreOptions};
 
 /// How many records of each kind a run wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -75,6 +76,7 @@ pub async fn run(args: &GenArgs) -> Result<Outcome, Error> {
 
 /// Writes the log described by `args` (hospital profile) and returns what was written.
 pub async fn generate(args: &GenArgs) -> Result<Summary, Error> {
+    zegel_audit::keys::read_signing_key(&args.key)?;
     let (days, accesses) = size(args)?;
     let patients = match args.patients {
         Some(p) => p,
@@ -97,6 +99,11 @@ pub async fn generate(args: &GenArgs) -> Result<Summary, Error> {
         std::fs::create_dir_all(dir).map_err(|e| out_err(dir, &e))?;
         truth::write_directory(dir, &h)?;
     }
+    // Creates the schema once: chains opening a new database at the same time would race.
+    Store::open(&args.db, &StoreOptions::default())
+        .await?
+        .close()
+        .await;
     let progress = submit::Progress::start(args.progress || stderr_is_terminal());
     let mut set = tokio::task::JoinSet::new();
     for (i, id) in chains.iter().enumerate() {
@@ -107,8 +114,12 @@ pub async fn generate(args: &GenArgs) -> Result<Summary, Error> {
             chain: id.clone(),
             accesses: accesses / k as u64 + u64::from((i as u64) < accesses % k as u64),
         };
-        let (h, plan, planted, counter) =
-            (Arc::clone(&h), Arc::clone(&plan), Arc::clone(&planted), progress.counter());
+        let (h, plan, planted, counter) = (
+            Arc::clone(&h),
+            Arc::clone(&plan),
+            Arc::clone(&planted),
+            progress.counter(),
+        );
         set.spawn(async move {
             let scheduled = scheduled_for(&planted, i);
             let r = submit::write_chain(job, &h, &plan, i, scheduled, &counter).await;
@@ -158,8 +169,14 @@ fn scheduled_for(planted: &[incidents::Incident], chain: usize) -> Vec<(i64, Sch
     let mut out = Vec::new();
     for (i, inc) in planted.iter().enumerate().filter(|(_, x)| x.chain == chain) {
         for (j, a) in inc.accesses.iter().enumerate() {
-            let mark = traffic::Mark { incident: i, access: j };
-            out.push((a.event.time_us, Scheduled::Planted(mark, Box::new(a.event.clone()))));
+            let mark = traffic::Mark {
+                incident: i,
+                access: j,
+            };
+            out.push((
+                a.event.time_us,
+                Scheduled::Planted(mark, Box::new(a.event.clone())),
+            ));
         }
     }
     out
@@ -171,7 +188,10 @@ fn checkpoint_file(args: &GenArgs, i: usize) -> Option<PathBuf> {
     if args.chains == 1 {
         return Some(file.clone());
     }
-    let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let name = match file.extension() {
         Some(ext) => format!("{stem}-{}.{}", i + 1, ext.to_string_lossy()),
         None => format!("{stem}-{}", i + 1),

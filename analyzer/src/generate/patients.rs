@@ -39,9 +39,8 @@ impl Patient {
     /// Whether `staff` (index `s`) has a care relation with this patient at `t_us`:
     /// named, or in the team's or consulting department, on a day of the episode.
     pub fn related(&self, s: u32, staff: &Staff, t_us: i64) -> bool {
-        let member = self.named.contains(&s)
-            || self.dept == staff.dept
-            || self.consult == Some(staff.dept);
+        let member =
+            self.named.contains(&s) || self.dept == staff.dept || self.consult == Some(staff.dept);
         member && self.in_episode(clock::utc_day(t_us))
     }
 }
@@ -104,10 +103,10 @@ pub fn build(seed: u64, n: u32, days: i64, staff: &mut [Staff]) -> Vec<Patient> 
         }
         out.push(p);
     }
-    if !out.iter().any(|p| p.vip) {
-        if let Some(p) = out.get_mut(employees.len()) {
-            p.vip = true;
-        }
+    if !out.iter().any(|p| p.vip)
+        && let Some(p) = out.get_mut(employees.len())
+    {
+        p.vip = true;
     }
     out
 }

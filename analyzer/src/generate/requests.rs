@@ -54,7 +54,14 @@ const fn req(app: &'static str, resource: &'static str, shape: Shape) -> Request
         b'z' => "/zegel",
         _ => "/beheer",
     };
-    Request { app, prefix, resource, interaction, action, shape }
+    Request {
+        app,
+        prefix,
+        resource,
+        interaction,
+        action,
+        shape,
+    }
 }
 
 /// Reading the patient's own resource.
@@ -76,32 +83,66 @@ pub const LOG_SEARCH: Request = req("zegel", "logboek", Shape::Directory);
 const PRACTITIONERS: Request = req("ecd", "Practitioner", Shape::Directory);
 
 const CLINICAL: &[Request] = &[
-    PATIENT_READ, PATIENT_READ, PATIENT_READ, OBSERVATIONS, OBSERVATIONS, OBSERVATIONS,
-    CONDITIONS, CONDITIONS, MEDICATION, MEDICATION, DOCUMENTS, DOCUMENTS,
-    req("ecd", "MedicationRequest", Shape::Create), req("ecd", "Condition", Shape::Create),
-    req("portaal", "berichten", Shape::Search), req("pacs", "studies", Shape::Search),
+    PATIENT_READ,
+    PATIENT_READ,
+    PATIENT_READ,
+    OBSERVATIONS,
+    OBSERVATIONS,
+    OBSERVATIONS,
+    CONDITIONS,
+    CONDITIONS,
+    MEDICATION,
+    MEDICATION,
+    DOCUMENTS,
+    DOCUMENTS,
+    req("ecd", "MedicationRequest", Shape::Create),
+    req("ecd", "Condition", Shape::Create),
+    req("portaal", "berichten", Shape::Search),
+    req("pacs", "studies", Shape::Search),
 ];
 const NURSING: &[Request] = &[
-    PATIENT_READ, PATIENT_READ, OBSERVATIONS, OBSERVATIONS, MEDICATION, MEDICATION,
-    DOCUMENTS, req("ecd", "Observation", Shape::Create), req("ecd", "Observation", Shape::Create),
-    req("ecd", "Observation", Shape::Create), req("ecd", "MedicationAdministration", Shape::Create),
+    PATIENT_READ,
+    PATIENT_READ,
+    OBSERVATIONS,
+    OBSERVATIONS,
+    MEDICATION,
+    MEDICATION,
+    DOCUMENTS,
+    req("ecd", "Observation", Shape::Create),
+    req("ecd", "Observation", Shape::Create),
+    req("ecd", "Observation", Shape::Create),
+    req("ecd", "MedicationAdministration", Shape::Create),
     req("ecd", "MedicationAdministration", Shape::Create),
 ];
 const OFFICE: &[Request] = &[
-    PATIENT_READ, PATIENT_READ, PATIENT_READ, APPOINTMENTS, APPOINTMENTS, APPOINTMENTS,
-    req("ecd", "Appointment", Shape::Create), req("ecd", "Encounter", Shape::Search),
-    req("ecd", "Encounter", Shape::Search), req("portaal", "berichten", Shape::Search),
+    PATIENT_READ,
+    PATIENT_READ,
+    PATIENT_READ,
+    APPOINTMENTS,
+    APPOINTMENTS,
+    APPOINTMENTS,
+    req("ecd", "Appointment", Shape::Create),
+    req("ecd", "Encounter", Shape::Search),
+    req("ecd", "Encounter", Shape::Search),
+    req("portaal", "berichten", Shape::Search),
     req("portaal", "berichten", Shape::Create),
 ];
 const RADIOLOGY: &[Request] = &[
-    req("pacs", "studies", Shape::Search), req("pacs", "studies", Shape::Search),
-    req("pacs", "studies", Shape::Search), req("pacs", "studies", Shape::Create),
-    req("pacs", "studies", Shape::Create), PATIENT_READ,
+    req("pacs", "studies", Shape::Search),
+    req("pacs", "studies", Shape::Search),
+    req("pacs", "studies", Shape::Search),
+    req("pacs", "studies", Shape::Create),
+    req("pacs", "studies", Shape::Create),
+    PATIENT_READ,
     req("ecd", "DiagnosticReport", Shape::Create),
 ];
 const PHARMACY: &[Request] = &[
-    MEDICATION, MEDICATION, MEDICATION, req("ecd", "MedicationDispense", Shape::Create),
-    req("ecd", "MedicationDispense", Shape::Create), PATIENT_READ,
+    MEDICATION,
+    MEDICATION,
+    MEDICATION,
+    req("ecd", "MedicationDispense", Shape::Create),
+    req("ecd", "MedicationDispense", Shape::Create),
+    PATIENT_READ,
 ];
 
 /// A request `staff` makes on a patient, drawn from what their role does.

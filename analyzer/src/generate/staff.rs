@@ -125,7 +125,11 @@ pub fn build(seed: u64, n: u32) -> Vec<Staff> {
 }
 
 fn role_for(dept: usize, j: usize, rng: &mut Rng) -> Role {
-    let r = if j < 3 { [0, 95, 50][j] } else { rng.below(100) };
+    let r = if j < 3 {
+        [0, 95, 50][j]
+    } else {
+        rng.below(100)
+    };
     match (DEPARTMENTS[dept].kind, DEPARTMENTS[dept].name) {
         (DeptKind::Admin, _) if dept == FUNCTIONEEL_BEHEER => Role::FunctioneelBeheerder,
         (DeptKind::Admin, _) => Role::SecurityOfficer,
@@ -198,12 +202,16 @@ impl Staff {
                 today || (minute < 450 && shift(seed, i, d - 1) == Shift::Night)
             }
             Schedule::Weekdays(from, to) => {
-                let off = hash(&[seed, 0x0FF, i as u64, d as u64]) % 10 == 0;
+                let off = hash(&[seed, 0x0FF, i as u64, d as u64]).is_multiple_of(10);
                 wd < 5 && (from..to).contains(&minute) && !off
             }
         };
         let rate = if on { self.role.rate() } else { 0 };
-        if !(420..1380).contains(&minute) { rate.div_ceil(2) } else { rate }
+        if !(420..1380).contains(&minute) {
+            rate.div_ceil(2)
+        } else {
+            rate
+        }
     }
 }
 

@@ -91,7 +91,10 @@ pub async fn write_chain(
     drop(inflight);
     drop(writer);
     task.shutdown().await?;
-    Ok(ChainResult { records: last - head, planted })
+    Ok(ChainResult {
+        records: last - head,
+        planted,
+    })
 }
 
 fn check(
@@ -133,12 +136,18 @@ impl Progress {
                     let (n, now) = (counter.load(Ordering::Relaxed), Instant::now());
                     let rate = (n - prev) as f64 / (now - prev_t).as_secs_f64();
                     let avg = n as f64 / (now - start).as_secs_f64();
-                    eprintln!("gen: {n} records, {rate:.0} records/s now, {avg:.0} records/s overall");
+                    eprintln!(
+                        "gen: {n} records, {rate:.0} records/s now, {avg:.0} records/s overall"
+                    );
                     (prev, prev_t) = (n, now);
                 }
             })
         });
-        Progress { counter, stop, task }
+        Progress {
+            counter,
+            stop,
+            task,
+        }
     }
 
     /// The counter to add acknowledged records to.

@@ -139,7 +139,12 @@ impl<'h> ChainStream<'h> {
             self.outcomes.insert((o.time_us, self.seq), o);
         }
         let seq = self.seq;
-        self.out.push_back(Planned { event, deferred, seq, mark });
+        self.out.push_back(Planned {
+            event,
+            deferred,
+            seq,
+            mark,
+        });
     }
 
     fn lifecycle(&mut self, kind: EventKind, t: i64) {
@@ -147,10 +152,13 @@ impl<'h> ChainStream<'h> {
         e.application = Some("ecd".into());
         match kind {
             EventKind::Start => {
-                e.detail = Some(concat!(
-                    r#"{"listen":"0.0.0.0:8443","tls":true,"#,
-                    r#""upstream":"https://fhir.ziekenhuis.internal","version":"0.1.0"}"#
-                ).into());
+                e.detail = Some(
+                    concat!(
+                        r#"{"listen":"0.0.0.0:8443","tls":true,"#,
+                        r#""upstream":"https://fhir.ziekenhuis.internal","version":"0.1.0"}"#
+                    )
+                    .into(),
+                );
             }
             EventKind::PolicyLoad => {
                 e.policy_version = Some(self.policy.clone());
@@ -216,7 +224,13 @@ impl<'h> ChainStream<'h> {
             None => requests::directory_request(),
         };
         let patient = patient.map(|p| self.h.patients[p as usize].id.as_str());
-        let access = Access { staff, request, patient, t_us: t, policy_version: &self.policy };
+        let access = Access {
+            staff,
+            request,
+            patient,
+            t_us: t,
+            policy_version: &self.policy,
+        };
         let e = access.allowed(&mut self.rng);
         self.push(e, None);
     }
@@ -291,5 +305,8 @@ fn maintenance(h: &Hospital, k: usize) -> Vec<(i64, Scheduled)> {
 
 /// A hex "SHA-256" of the policy in force since `t_us` (synthetic).
 pub fn policy_version(seed: u64, t_us: i64) -> String {
-    hex_id(&mut Rng::new(&[seed, 0x9011C7, t_us as u64, hash(&[t_us as u64])]), 4)
+    hex_id(
+        &mut Rng::new(&[seed, 0x9011C7, t_us as u64, hash(&[t_us as u64])]),
+        4,
+    )
 }

@@ -44,21 +44,31 @@ pub fn write_directory(dir: &Path, h: &Hospital) -> Result<(), Error> {
     let mut w = csv_file(dir, "patients.csv", &["patient_id", "surname", "vip"])?;
     for p in &h.patients {
         let vip = if p.vip { "true" } else { "false" };
-        w.write_record([p.id.as_str(), surname(p), vip]).map_err(e("patients.csv"))?;
+        w.write_record([p.id.as_str(), surname(p), vip])
+            .map_err(e("patients.csv"))?;
     }
     w.flush().map_err(|x| err(&dir.join("patients.csv"), &x))?;
     let header = ["patient_id", "user_id", "valid_from", "valid_to"];
     let mut w = csv_file(dir, "care_relations.csv", &header)?;
     for p in &h.patients {
         let from = clock::date(p.from).format("%Y-%m-%d").to_string();
-        let to = p.to.map(|d| clock::date(d).format("%Y-%m-%d").to_string()).unwrap_or_default();
-        let teams = std::iter::once(p.dept).chain(p.consult).map(|d| DEPARTMENTS[d].name);
-        let named = p.named.iter().map(|&s| h.staff[s as usize].user_id.as_str());
+        let to =
+            p.to.map(|d| clock::date(d).format("%Y-%m-%d").to_string())
+                .unwrap_or_default();
+        let teams = std::iter::once(p.dept)
+            .chain(p.consult)
+            .map(|d| DEPARTMENTS[d].name);
+        let named = p
+            .named
+            .iter()
+            .map(|&s| h.staff[s as usize].user_id.as_str());
         for who in teams.chain(named) {
-            w.write_record([p.id.as_str(), who, &from, &to]).map_err(e("care_relations.csv"))?;
+            w.write_record([p.id.as_str(), who, &from, &to])
+                .map_err(e("care_relations.csv"))?;
         }
     }
-    w.flush().map_err(|x| err(&dir.join("care_relations.csv"), &x))
+    w.flush()
+        .map_err(|x| err(&dir.join("care_relations.csv"), &x))
 }
 
 /// Writes `incidents.json` into `dir`: every planted incident with the chain and
