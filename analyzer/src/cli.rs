@@ -142,7 +142,7 @@ pub struct VerifyArgs {
 }
 
 /// Arguments of `gen`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct GenArgs {
     /// Database to write to: `sqlite:PATH` or `postgres://...`.
     #[arg(long)]
@@ -150,15 +150,43 @@ pub struct GenArgs {
     /// Signing key (PKCS#8 PEM), e.g. made by `zegel-sidecar keygen`.
     #[arg(long)]
     pub key: PathBuf,
-    /// Checkpoint file to append to.
+    /// Checkpoint file to append to; with `--chains K` > 1 one per chain, NAME-k.EXT.
     #[arg(long)]
     pub checkpoint_file: Option<PathBuf>,
-    /// Chain id to write.
+    /// Chain id to write; with `--chains K` > 1 the chains are ID-1 ... ID-K.
     #[arg(long, default_value = "demo-sidecar-1")]
     pub chain: String,
-    /// Number of access records.
-    #[arg(long, default_value_t = 10_000)]
-    pub records: u64,
+    /// Chains to write, as that many sidecars would, each with its share of the traffic.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub chains: u32,
+    /// Background access records, all chains together (each is followed by its outcome
+    /// record). Default 10,000, or what the hospital does in `--days`.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub records: Option<u64>,
+    /// Days the log covers, from Monday 2026-01-05. Default: as many as `--records` need
+    /// at the hospital's usual pace.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    pub days: Option<u32>,
+    /// Employees of the hospital.
+    #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u32).range(50..=1_000_000))]
+    pub staff: u32,
+    /// Patients (each with one care episode). Default: enough for every department on
+    /// every day.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(100..=100_000_000))]
+    pub patients: Option<u32>,
+    /// Incidents to plant, kinds in turn (8 kinds: 8 or more plants each at least once).
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(0..=10_000))]
+    pub incidents: u32,
+    /// Write staff.csv, patients.csv, care_relations.csv and incidents.json (the ground
+    /// truth) into this directory.
+    #[arg(long)]
+    pub directory_out: Option<PathBuf>,
+    /// Print records/s on standard error every few seconds (always when it is a terminal).
+    #[arg(long)]
+    pub progress: bool,
+    /// What to generate.
+    #[arg(long, value_enum, default_value_t = GenProfile::Hospital)]
+    pub profile: GenProfile,
     /// Seed of the generator: the same seed gives the same log.
     #[arg(long, default_value_t = 7513)]
     pub seed: u64,
@@ -296,4 +324,30 @@ fn parse_office_hours(s: &str) -> Result<(u32, u32), String> {
         ));
     }
     Ok((a, b))
+}
+
+/// What `gen` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GenProfile {
+    /// A hospital with working hours, care relations and planted incidents.
+    Hospital,
+    /// Access/outcome pairs only, uniformly spread (one chain, no directory, no
+    /// incidents; for tests that count records).
+    Uniform,
+}
+
+impl GenArgs {
+    /// The arguments `gen --db DB --key KEY` has: every other option at its default.
+    pub fn new(db: &str, key: &std::path::Path) -> Result<GenArgs, clap::Error> {
+        use clap::FromArgMatches;
+        let cmd = GenArgs::augment_args(clap::Command::new("gen"));
+        let argv: [std::ffi::OsString; 5] = [
+            "gen".into(),
+            "--db".into(),
+            db.into(),
+            "--key".into(),
+            key.into(),
+        ];
+        GenArgs::from_arg_matches(&cmd.try_get_matches_from(argv)?)
+    }
 }

@@ -45,6 +45,8 @@ impl Log {
             s(&cp),
             "--chain",
             "c1",
+            "--profile",
+            "uniform", // access/outcome pairs only: exact record counts
             "--records",
             &records.to_string(),
             "--seed",

@@ -4,7 +4,7 @@ use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::prelude::SessionContext;
 use futures_util::StreamExt;
 use std::path::Path;
-use zegel_analyzer::cli::GenArgs;
+use zegel_analyzer::cli::{GenArgs, GenProfile};
 use zegel_analyzer::session::{self, Tables};
 use zegel_audit::keys;
 
@@ -19,14 +19,9 @@ pub async fn gen_log(db: &str, dir: &Path, chain: &str, records: u64) {
         let k = keys::generate().expect("key");
         keys::write_pair(&k, &key, &dir.join(format!("{chain}.pub"))).expect("write key");
     }
-    let args = GenArgs {
-        db: db.to_owned(),
-        key,
-        checkpoint_file: None,
-        chain: chain.to_owned(),
-        records,
-        seed: SEED,
-    };
+    let mut args = GenArgs::new(db, &key).expect("gen arguments");
+    (args.chain, args.records, args.seed) = (chain.to_owned(), Some(records), SEED);
+    args.profile = GenProfile::Uniform;
     zegel_analyzer::generate::run(&args).await.expect("gen");
 }
 

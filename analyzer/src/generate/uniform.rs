@@ -1,8 +1,6 @@
-//! `gen` (this module is `generate`, as `gen` is a keyword): a synthetic but plausible access log, written through the real writer, so the
-//! chain and checkpoints are exactly what a sidecar would produce.
-//!
-//! A hospital with departments, staff in roles, patients, and day-time working hours;
-//! each access is followed by its outcome record. Deterministic for a given seed.
+//! `gen --profile uniform`: access/outcome pairs only, spread evenly over working hours
+//! by 256 concurrent submitters (the chain order varies between runs; the events do
+//! not). The query tests count on exactly this stream.
 
 use crate::cli::GenArgs;
 use crate::{Error, Outcome};
@@ -107,6 +105,14 @@ fn outcome_event(access: &Event, seq: u64, seed: u64, i: u64) -> Event {
 
 /// Writes the log and prints where it went.
 pub async fn run(args: &GenArgs) -> Result<Outcome, Error> {
+    if args.chains != 1 || args.days.is_some() || args.directory_out.is_some() {
+        return Err(Error::Usage(
+            "gen --profile uniform writes one chain of --records accesses; \
+             --chains, --days and --directory-out need --profile hospital"
+                .into(),
+        ));
+    }
+    let records = args.records.unwrap_or(10_000);
     let store = Store::open(&args.db, &StoreOptions::default()).await?;
     let key = read_signing_key(&args.key)?;
     let mut cfg = WriterConfig::new(&args.chain);
@@ -114,8 +120,8 @@ pub async fn run(args: &GenArgs) -> Result<Outcome, Error> {
     let (writer, task) = Writer::start(store.clone(), key, cfg).await?;
     let next = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let mut set = tokio::task::JoinSet::new();
-    for _ in 0..SUBMITTERS.min(args.records.max(1)) {
-        let (writer, next, n, seed) = (writer.clone(), Arc::clone(&next), args.records, args.seed);
+    for _ in 0..SUBMITTERS.min(records.max(1)) {
+        let (writer, next, n, seed) = (writer.clone(), Arc::clone(&next), records, args.seed);
         set.spawn(async move {
             loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -136,7 +142,7 @@ pub async fn run(args: &GenArgs) -> Result<Outcome, Error> {
     task.shutdown().await?;
     println!(
         "wrote {} access records ({head} records with outcomes) to chain {} in {}",
-        args.records,
+        records,
         args.chain,
         store.url()
     );
