@@ -3,9 +3,10 @@
 #   1. the sidecar in front of a small FHIR server on the embedded SQLite log: requests
 #      from a nurse, a secretary, someone without identity and a path-traversal probe;
 #   2. the analyzer verifies that log;
-#   3. a generated log (50,000 accesses + outcomes) is verified, queried with SQL,
-#      tampered with and verified again, then archived to Parquet, pruned from the
-#      database and verified across the seam.
+#   3. a generated hospital log (50,000 accesses + outcomes, planted incidents) is
+#      verified, queried with SQL, reviewed in NEN 7513 reports (HTML), tampered with and
+#      verified again, then archived to Parquet, pruned from the database and verified
+#      across the seam.
 # Everything lands in ./out/. Ports: 18080 (sidecar) and 18081 (upstream), or set
 # SIDECAR_PORT / UPSTREAM_PORT.
 set -euo pipefail
@@ -83,10 +84,11 @@ echo "== 4. verify the sidecar's log"
     --public-key out/example/signing.pub.pem --checkpoint-file out/example/access-log.checkpoints
 
 echo
-echo "== 5. a larger log: $records access records (+ outcomes) through the same writer"
+echo "== 5. a larger log: a synthetic hospital, $records accesses (+ outcomes) with planted"
+echo "      incidents, through the same writer; staff, patients and care relations as CSV"
 cd out/quickstart
 "$bin/zegel-analyzer" gen --db sqlite:access-log.db --key ../example/signing.pem \
-    --checkpoint-file access-log.checkpoints --records "$records"
+    --checkpoint-file access-log.checkpoints --records "$records" --directory-out directory
 "$bin/zegel-analyzer" verify --source sqlite:access-log.db \
     --public-key ../example/signing.pub.pem --checkpoint-file access-log.checkpoints
 
@@ -99,7 +101,24 @@ echo "== 6. SQL over the log: who opened the most patient records, and denied at
      ORDER BY patients DESC LIMIT 5"
 
 echo
-echo "== 7. a database administrator edits one record in a copy, and verify pinpoints it"
+echo "== 7. NEN 7513 reports (HTML in out/quickstart/reports): the systematic review with"
+echo "      the directory tables, a patient's own overview (Dutch), the daily overview"
+dir_tables=(--staff directory/staff.csv --patients directory/patients.csv
+            --care-relations directory/care_relations.csv)
+patient=$(python3 -c 'import json; i = json.load(open("directory/incidents.json"))["incidents"]; print(i[0]["accesses"][0]["patient_id"])')
+mkdir -p reports
+"$bin/zegel-analyzer" report review --source sqlite:access-log.db "${dir_tables[@]}" \
+    --from 2026-01-01 --to 2026-12-31 --format html --output reports/review.html
+"$bin/zegel-analyzer" report patient-access --patient "$patient" --source sqlite:access-log.db \
+    --from 2026-01-01 --to 2026-12-31 --format html --output reports/patient-access.html
+"$bin/zegel-analyzer" report daily --source sqlite:access-log.db "${dir_tables[@]}" \
+    --from 2026-01-01 --to 2026-12-31 --format html --output reports/daily.html
+"$bin/zegel-analyzer" report review --source sqlite:access-log.db "${dir_tables[@]}" \
+    --from 2026-01-01 --to 2026-12-31 --lang en --max-rows 2
+ls -l reports
+
+echo
+echo "== 8. a database administrator edits one record in a copy, and verify pinpoints it"
 cp access-log.db tampered.db
 python3 - <<'PY'
 import sqlite3
@@ -117,7 +136,7 @@ echo "verify exit status: $status (1 = integrity failure)"
 [ "$status" -eq 1 ]
 
 echo
-echo "== 8. retention: archive sealed ranges to Parquet, prune them from the database,"
+echo "== 9. retention: archive sealed ranges to Parquet, prune them from the database,"
 echo "      and verify the archive and the database as one chain"
 "$bin/zegel-analyzer" archive --source sqlite:access-log.db --to archive \
     --public-key ../example/signing.pub.pem --checkpoint-file access-log.checkpoints
