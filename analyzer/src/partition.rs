@@ -95,7 +95,12 @@ impl ChainPartition {
             let rows = (self.store.read_page(&self.chain_id, next, limit).await)
                 .map_err(|e| DataFusionError::External(Box::new(e)))?;
             let full = rows.len() == limit as usize;
-            let records = self.records(rows, next)?;
+            let mut records = self.records(rows, next)?;
+            // A page may run past the range when records before it were pruned (the
+            // chain then starts after 1): those belong to a later range.
+            if let Some(to) = self.to {
+                records.retain(|r| r.seq < to);
+            }
             let Some(last) = records.last() else {
                 return Ok(());
             };

@@ -4,6 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+#[path = "support/pg.rs"]
+mod pg;
+
 const BIN: &str = env!("CARGO_BIN_EXE_zegel-analyzer");
 
 struct Log {
@@ -15,6 +18,9 @@ impl Log {
     fn new() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = format!("sqlite:{}", dir.path().join("log.db").display());
+        Self::with_db(dir, db)
+    }
+    fn with_db(dir: tempfile::TempDir, db: String) -> Self {
         let key = zegel_audit::keys::generate().expect("key");
         zegel_audit::keys::write_pair(&key, &dir.path().join("k.pem"), &dir.path().join("k.pub"))
             .expect("keys");
@@ -134,6 +140,22 @@ fn archive_prune_and_verify_across_the_seam() {
     let out = log.verify(false);
     assert_eq!(out.status.code(), Some(0));
     assert!(stdout(&out).contains("were moved to the archive"));
+}
+
+#[tokio::test]
+async fn archive_and_prune_a_postgresql_log() {
+    let Some(pg) = pg::pg_schema("archive").await else {
+        return;
+    };
+    let log = Log::with_db(tempfile::tempdir().expect("tempdir"), pg.url.clone());
+    log.write(1500, 1);
+    assert!(stdout(&log.archive()).contains("archived seq 1..=3000"));
+    assert!(stdout(&log.prune()).contains("deleted 3000 archived records"));
+    log.write(10, 2);
+    let out = log.verify(true);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("continues the archive seamlessly after seq 3000"));
+    assert_eq!(log.count(&log.db), "20");
 }
 
 #[test]

@@ -5,6 +5,8 @@ mod binary;
 mod common;
 mod directory;
 mod errors;
+#[path = "../support/pg.rs"]
+mod pg;
 mod postgres;
 mod sources;
 mod sql;
