@@ -1,14 +1,14 @@
 //! `verify`: every chain of every source, in parallel, against the checkpoints in the
 //! database, the checkpoint files and the public keys.
 
-use crate::archive::{check, manifest};
+use crate::archive::{check, manifest, read_checkpoint_files};
 use crate::cli::VerifyArgs;
 use crate::output::{ChainResult, print_verify_table};
 use crate::{Error, Outcome, source};
 use std::collections::BTreeMap;
 use std::path::Path;
 use zegel_audit::Hash;
-use zegel_audit::checkpoint::{Checkpoint, read_file};
+use zegel_audit::checkpoint::Checkpoint;
 use zegel_audit::keys::{VerifyingKey, read_public_key};
 use zegel_audit::verify::{Problem, ProblemKind, verify_store_chain};
 
@@ -19,7 +19,7 @@ pub async fn run(args: &VerifyArgs) -> Result<Outcome, Error> {
         .iter()
         .map(|p| read_public_key(p))
         .collect::<Result<Vec<_>, _>>()?;
-    let file = read_checkpoint_files(args)?;
+    let file = read_checkpoint_files(&args.checkpoint_files)?;
     let (dirs, dbs): (Vec<&String>, Vec<&String>) =
         args.sources.iter().partition(|s| Path::new(s).is_dir());
     let mut results = Vec::new();
@@ -120,17 +120,6 @@ async fn seam(
         }
     }
     Ok(())
-}
-
-fn read_checkpoint_files(args: &VerifyArgs) -> Result<Option<Vec<Checkpoint>>, Error> {
-    if args.checkpoint_files.is_empty() {
-        return Ok(None);
-    }
-    let mut all = Vec::new();
-    for path in &args.checkpoint_files {
-        all.extend(read_file(path)?);
-    }
-    Ok(Some(all))
 }
 
 /// Verifies chains concurrently (each chain is one sequential stream).

@@ -23,7 +23,7 @@ use parquet_out::DateFiles;
 use zegel_audit::checkpoint::{Checkpoint, read_file};
 use zegel_audit::keys::{VerifyingKey, key_id, read_public_key};
 use zegel_audit::store::rows::Row;
-use zegel_audit::verify::{ChainVerifier, CheckpointSource};
+use zegel_audit::verify::{ChainVerifier, chain_checkpoints};
 use zegel_audit::{Hash, Store, genesis, now_us};
 
 const PAGE: u32 = 8192;
@@ -84,18 +84,7 @@ async fn archive_chain(
              give the archive the earlier records were moved to"
         )));
     }
-    let mut cps: Vec<(Checkpoint, CheckpointSource)> = store
-        .checkpoints(chain)
-        .await?
-        .into_iter()
-        .map(|c| (c, CheckpointSource::Database))
-        .collect();
-    cps.extend(
-        file.unwrap_or_default()
-            .iter()
-            .filter(|c| c.chain_id == chain)
-            .map(|c| (c.clone(), CheckpointSource::File)),
-    );
+    let mut cps = chain_checkpoints(store, chain, file).await?;
     let Some(seal) = cps
         .iter()
         .map(|(c, _)| c)

@@ -8,7 +8,7 @@
 //! records were archived and pruned.
 
 mod store;
-pub use store::verify_store_chain;
+pub use store::{chain_checkpoints, verify_store_chain};
 
 use crate::chain::{Chainer, Hash, genesis};
 use crate::checkpoint::Checkpoint;

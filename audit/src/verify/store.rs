@@ -11,14 +11,13 @@ use crate::store::{Store, StoreError};
 /// Rows read per query while verifying from a database.
 const PAGE: u32 = 10_000;
 
-/// Verifies `chain_id` in `store` against its checkpoints (database rows, and the
-/// `file` checkpoints when given) and the public `keys`.
-pub async fn verify_store_chain(
+/// Every checkpoint of `chain_id`: the database's rows and, when given, the file's, each
+/// with its source (what [`ChainVerifier::new`] takes).
+pub async fn chain_checkpoints(
     store: &Store,
     chain_id: &str,
-    keys: &[VerifyingKey],
     file: Option<&[Checkpoint]>,
-) -> Result<Result<ChainSummary, Problem>, StoreError> {
+) -> Result<Vec<(Checkpoint, CheckpointSource)>, StoreError> {
     let mut cps: Vec<_> = store
         .checkpoints(chain_id)
         .await?
@@ -28,9 +27,21 @@ pub async fn verify_store_chain(
     cps.extend(
         file.unwrap_or_default()
             .iter()
-            .cloned()
-            .map(|c| (c, CheckpointSource::File)),
+            .filter(|c| c.chain_id == chain_id)
+            .map(|c| (c.clone(), CheckpointSource::File)),
     );
+    Ok(cps)
+}
+
+/// Verifies `chain_id` in `store` against its checkpoints (database rows, and the
+/// `file` checkpoints when given) and the public `keys`.
+pub async fn verify_store_chain(
+    store: &Store,
+    chain_id: &str,
+    keys: &[VerifyingKey],
+    file: Option<&[Checkpoint]>,
+) -> Result<Result<ChainSummary, Problem>, StoreError> {
+    let cps = chain_checkpoints(store, chain_id, file).await?;
     let mut v = ChainVerifier::new(chain_id, cps, keys, file.is_some());
     let mut from = 1u64;
     let marks = store.archive_marks(chain_id).await?;
