@@ -196,29 +196,14 @@ mod tests {
         e.detail = s("detail");
         let seq = u64::try_from(int("seq").expect("seq")).expect("seq");
         let hash: [u8; 32] = hash.value(i).try_into().expect("32 bytes");
-        (
-            need(s("chain_id")),
-            SealedRecord {
-                seq,
-                event: e,
-                hash,
-            },
-        )
+        (need(s("chain_id")), SealedRecord::new(seq, e, hash))
     }
 
     #[test]
     fn every_field_round_trips() {
         let records = vec![
-            SealedRecord {
-                seq: 7,
-                event: full_event(),
-                hash: [0xab; 32],
-            },
-            SealedRecord {
-                seq: 8,
-                event: Event::new(EventKind::Stop, -5),
-                hash: [1; 32],
-            },
+            SealedRecord::new(7, full_event(), [0xab; 32]),
+            SealedRecord::new(8, Event::new(EventKind::Stop, -5), [1; 32]),
         ];
         let schema = access_schema();
         let all: Vec<usize> = (0..COLUMNS.len()).collect();
@@ -238,11 +223,7 @@ mod tests {
 
     #[test]
     fn projection_builds_only_the_asked_columns() {
-        let records = vec![SealedRecord {
-            seq: 1,
-            event: full_event(),
-            hash: [0; 32],
-        }];
+        let records = vec![SealedRecord::new(1, full_event(), [0; 32])];
         let schema = Arc::new(access_schema().project(&[1, 23]).expect("project"));
         let batch = build(&schema, &[1, 23], "c", &records).expect("batch");
         assert_eq!(batch.num_columns(), 2);

@@ -63,6 +63,15 @@ impl Chainer {
         Sha256::digest(&self.buf).into()
     }
 
+    /// `SHA-256(prev || encoding)` for a record's stored canonical encoding: what
+    /// [`Chainer::hash`] computes, without encoding the event again.
+    pub fn hash_encoded(&mut self, prev: &Hash, encoding: &[u8]) -> Hash {
+        let mut h = Sha256::new();
+        h.update(prev);
+        h.update(encoding);
+        h.finalize().into()
+    }
+
     /// Like [`Chainer::hash`], also returning `encode(seq, event)`: the bytes the
     /// store keeps, so the writer encodes each record once.
     pub fn seal(&mut self, prev: &Hash, seq: u64, event: &Event) -> (Hash, Vec<u8>) {

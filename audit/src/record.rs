@@ -4,6 +4,7 @@
 //! chain); the writer gives it a sequence number and a hash and stores it as a
 //! [`SealedRecord`]. Why each field exists is written down in `docs/log-format.md`.
 
+use crate::encode::{DecodeError, decode};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -300,7 +301,10 @@ pub const MAX_FIELD_BYTES: usize = 64 * 1024;
 pub const MAX_ROLES: usize = 256;
 
 /// An event with its place in the chain and its hash: what the store holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Equality compares `seq`, `event` and `hash`; the stored encoding, when there is one,
+/// is determined by them and left out.
+#[derive(Debug, Clone)]
 pub struct SealedRecord {
     /// Position in the chain, contiguous from 1.
     pub seq: u64,
@@ -308,7 +312,54 @@ pub struct SealedRecord {
     pub event: Event,
     /// SHA-256 over the previous hash and the canonical encoding of (seq, event).
     pub hash: [u8; 32],
+    /// The canonical encoding this record was decoded from, when it was read from a
+    /// store (see [`SealedRecord::decode_stored`]).
+    stored: Option<Box<[u8]>>,
 }
+
+impl SealedRecord {
+    /// A record built in memory.
+    pub fn new(seq: u64, event: Event, hash: [u8; 32]) -> Self {
+        SealedRecord {
+            seq,
+            event,
+            hash,
+            stored: None,
+        }
+    }
+
+    /// Decodes a stored canonical encoding and keeps the bytes, so that the verifier
+    /// hashes them instead of encoding the event again. The decoder accepts exactly one
+    /// encoding per record, so the bytes are what encoding `(seq, event)` gives.
+    pub fn decode_stored(bytes: &[u8], hash: [u8; 32]) -> Result<Self, DecodeError> {
+        let (seq, event) = decode(bytes)?;
+        Ok(SealedRecord {
+            seq,
+            event,
+            hash,
+            stored: Some(bytes.into()),
+        })
+    }
+
+    /// The stored encoding this record was decoded from, if it was. It describes the
+    /// record as read: after changing `seq` or `event`, call [`SealedRecord::forget_stored`].
+    pub fn stored(&self) -> Option<&[u8]> {
+        self.stored.as_deref()
+    }
+
+    /// Drops the stored encoding (the verifier then encodes `seq` and `event` again).
+    pub fn forget_stored(&mut self) {
+        self.stored = None;
+    }
+}
+
+impl PartialEq for SealedRecord {
+    fn eq(&self, other: &Self) -> bool {
+        self.seq == other.seq && self.hash == other.hash && self.event == other.event
+    }
+}
+
+impl Eq for SealedRecord {}
 
 /// The current time in microseconds since the Unix epoch.
 pub fn now_us() -> i64 {

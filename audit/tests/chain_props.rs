@@ -86,11 +86,7 @@ fn chain_of(events: Vec<Event>) -> Vec<SealedRecord> {
         .map(|(i, event)| {
             let seq = i as u64 + 1;
             prev = chainer.hash(&prev, seq, &event);
-            SealedRecord {
-                seq,
-                event,
-                hash: prev,
-            }
+            SealedRecord::new(seq, event, prev)
         })
         .collect()
 }
@@ -111,6 +107,18 @@ fn verify(
 
 fn rows(records: &[SealedRecord]) -> Vec<Row> {
     records.iter().cloned().map(Row::Record).collect()
+}
+
+/// The rows as a store read gives them: decoded from their encoding, which they keep
+/// (the verifier then hashes those bytes).
+fn stored_rows(records: &[SealedRecord]) -> Vec<Row> {
+    records
+        .iter()
+        .map(|r| {
+            let bytes = encode(r.seq, &r.event);
+            Row::Record(SealedRecord::decode_stored(&bytes, r.hash).expect("decodes"))
+        })
+        .collect()
 }
 
 fn key() -> SigningKey {
@@ -140,9 +148,24 @@ proptest! {
     }
 
     #[test]
+    fn decoding_is_canonical(seq in any::<u64>(), e in event(),
+        byte in any::<prop::sample::Index>(), bit in 0u8..8) {
+        // Whatever decodes re-encodes to the very same bytes: hashing stored bytes and
+        // hashing the re-encoded record can never disagree.
+        let mut bytes = encode(seq, &e);
+        let i = byte.index(bytes.len());
+        bytes[i] ^= 1 << bit;
+        if let Ok((seq2, e2)) = decode(&bytes) {
+            prop_assert_eq!(encode(seq2, &e2), bytes);
+        }
+    }
+
+    #[test]
     fn untouched_chain_verifies(events in prop::collection::vec(event(), 0..20)) {
         let n = events.len() as u64;
-        prop_assert_eq!(verify(rows(&chain_of(events)), vec![], &key()), Ok(n));
+        let recs = chain_of(events);
+        prop_assert_eq!(verify(rows(&recs), vec![], &key()), Ok(n));
+        prop_assert_eq!(verify(stored_rows(&recs), vec![], &key()), Ok(n));
     }
 
     #[test]
@@ -159,12 +182,12 @@ proptest! {
             let mut bytes = encode(recs[k].seq, &recs[k].event);
             let i = byte.index(bytes.len());
             bytes[i] ^= 1 << bit;
-            match decode(&bytes) {
-                Ok((seq, event)) => Row::Record(SealedRecord { seq, event, hash: recs[k].hash }),
+            match SealedRecord::decode_stored(&bytes, recs[k].hash) {
+                Ok(r) => Row::Record(r),
                 Err(e) => Row::Malformed { seq: Some(target), detail: e.to_string() },
             }
         };
-        let mut all = rows(&recs);
+        let mut all = stored_rows(&recs);
         all[k] = row;
         let r = verify(all, vec![], &key());
         prop_assert!(matches!(r, Err((s, _)) if s == target), "{r:?} at {target}");
@@ -189,7 +212,7 @@ proptest! {
         let mut all = rows(&recs);
         // The forger gives the new record the seq of its place and a plausible hash.
         let seq = k as u64 + 1;
-        let fake = SealedRecord { seq, event: extra, hash: [9u8; 32] };
+        let fake = SealedRecord::new(seq, extra, [9u8; 32]);
         all.insert(k, Row::Record(fake));
         let r = verify(all, vec![], &key());
         prop_assert!(matches!(r, Err((s, _)) if s == seq), "{r:?} at {seq}");

@@ -498,13 +498,7 @@ fn verifier_accepts_the_golden_chain() {
     let all = all_vectors();
     let rows: Vec<Row> = record_vectors(&all)
         .into_iter()
-        .map(|v| {
-            Row::Record(SealedRecord {
-                seq: v.int("seq"),
-                event: event_of(v),
-                hash: v.hash("hash"),
-            })
-        })
+        .map(|v| Row::Record(SealedRecord::new(v.int("seq"), event_of(v), v.hash("hash"))))
         .collect();
     let c = &all["checkpoint-1"];
     let cp = Checkpoint {

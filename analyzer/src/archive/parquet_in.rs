@@ -145,11 +145,7 @@ fn record(
         .value(i)
         .try_into()
         .map_err(|_| "column hash is not 32 bytes".to_owned())?;
-    Ok(SealedRecord {
-        seq,
-        event: e,
-        hash,
-    })
+    Ok(SealedRecord::new(seq, e, hash))
 }
 
 fn parse<T: std::str::FromStr>(v: Option<String>, col: &str) -> Result<Option<T>, String>

@@ -8,7 +8,7 @@
 //! [`Row::Malformed`] for the verifier to report.
 
 use crate::chain::Hash;
-use crate::encode::{decode, encode};
+use crate::encode::encode;
 use crate::record::{Event, EventKind, SealedRecord};
 
 /// A record as it goes into `zegel_records`: its place, its sealed bytes and the
@@ -78,22 +78,24 @@ where
     let build = || -> Result<SealedRecord, String> {
         let seq = seq.ok_or_else(|| "column seq: missing or negative".to_owned())?;
         let bytes: &[u8] = get(row, "record")?;
-        let (inner_seq, event) = decode(bytes).map_err(|e| format!("column record: {e}"))?;
-        if inner_seq != seq {
-            return Err(format!(
-                "column seq is {seq} but the record is sealed as seq {inner_seq}"
-            ));
-        }
-        check_columns(
-            &event,
-            |col| get::<Option<String>, R>(row, col),
-            || get::<i64, R>(row, "time_us"),
-        )?;
         let hash: &[u8] = get(row, "hash")?;
         let hash: [u8; 32] = hash
             .try_into()
             .map_err(|_| format!("column hash: {} bytes, expected 32", hash.len()))?;
-        Ok(SealedRecord { seq, event, hash })
+        let rec =
+            SealedRecord::decode_stored(bytes, hash).map_err(|e| format!("column record: {e}"))?;
+        if rec.seq != seq {
+            return Err(format!(
+                "column seq is {seq} but the record is sealed as seq {}",
+                rec.seq
+            ));
+        }
+        check_columns(
+            &rec.event,
+            |col| get::<Option<String>, R>(row, col),
+            || get::<i64, R>(row, "time_us"),
+        )?;
+        Ok(rec)
     };
     match build() {
         Ok(r) => Row::Record(r),

@@ -387,7 +387,10 @@ impl ChainVerifier {
             let detail = format!("a record the writer would have refused: {why}");
             return self.problem(rec.seq, ProblemKind::Malformed { detail });
         }
-        let computed = self.chainer.hash(&self.prev, rec.seq, &rec.event);
+        let computed = match rec.stored() {
+            Some(bytes) => self.chainer.hash_encoded(&self.prev, bytes),
+            None => self.chainer.hash(&self.prev, rec.seq, &rec.event),
+        };
         if computed != rec.hash {
             let kind = ProblemKind::HashMismatch {
                 stored: rec.hash,
