@@ -44,7 +44,7 @@ impl Store {
             }};
         }
         match &self.backend {
-            Backend::Sqlite(p, _) => run!(p),
+            Backend::Sqlite(p, ..) => run!(p),
             Backend::Postgres(p) => run!(p),
         }
     }
@@ -93,7 +93,7 @@ impl Store {
             }};
         }
         Ok(match &self.backend {
-            Backend::Sqlite(p, _) => run!(p),
+            Backend::Sqlite(p, ..) => run!(p),
             Backend::Postgres(p) => run!(p),
         })
     }
@@ -113,7 +113,7 @@ impl Store {
             }};
         }
         let min = match &self.backend {
-            Backend::Sqlite(p, _) => run!(p),
+            Backend::Sqlite(p, ..) => run!(p),
             Backend::Postgres(p) => run!(p),
         };
         Ok(min.and_then(|s| u64::try_from(s).ok()))

@@ -8,6 +8,7 @@ mod archive;
 mod lock;
 pub mod rows;
 pub mod schema;
+mod sqlite_append;
 
 use crate::checkpoint::Checkpoint;
 use crate::record::SealedRecord;
@@ -57,6 +58,9 @@ pub enum StoreError {
     /// A query failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// Appending to a SQLite file failed (the dedicated write path, see `sqlite_append`).
+    #[error("database error: {0}")]
+    Sqlite(String),
     /// Another process writes this chain.
     #[error("chain {chain_id:?} is already being written by another process ({detail})")]
     ChainInUse {
@@ -132,7 +136,13 @@ pub struct Store {
 
 #[derive(Clone)]
 enum Backend {
-    Sqlite(SqlitePool, Option<std::path::PathBuf>),
+    /// The pool for reads and small writes, the file, and the batch write path (for a
+    /// writable file).
+    Sqlite(
+        SqlitePool,
+        Option<std::path::PathBuf>,
+        Option<Arc<sqlite_append::Appender>>,
+    ),
     Postgres(PgPool),
 }
 
@@ -184,20 +194,32 @@ impl Store {
                     })
             };
             let o = o.busy_timeout(Duration::from_secs(5));
-            let file = Some(o.get_filename().to_owned()).filter(|p| !p.as_os_str().is_empty());
+            let file = sqlite_append::file_of(o.get_filename());
             let pool = SqlitePoolOptions::new()
                 .max_connections(opts.max_connections)
                 .acquire_timeout(opts.acquire_timeout)
                 .connect_with(o)
                 .await
                 .map_err(connect)?;
+            let mut appender = None;
             if !opts.read_only {
                 schema::sqlite_migrator()
                     .run(&pool)
                     .await
                     .map_err(migrate)?;
+                if let Some(path) = &file {
+                    let cfg = sqlite_append::AppendConfig {
+                        path: path.clone(),
+                        synchronous_full: opts.sqlite_synchronous_full,
+                        busy_timeout: Duration::from_secs(5),
+                    };
+                    appender = Some(
+                        sqlite_append::Appender::start(cfg)
+                            .map_err(|e| connect(sqlx::Error::Io(e)))?,
+                    );
+                }
             }
-            Backend::Sqlite(pool, file)
+            Backend::Sqlite(pool, file, appender)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let o = PgConnectOptions::from_str(url).map_err(bad_url)?;
             let pool = PgPoolOptions::new()
@@ -227,6 +249,18 @@ impl Store {
         })
     }
 
+    /// How many batches of one chain may be committing at once. A writer that seals
+    /// batch N+1 on top of N before N is known to have committed may hand it over only
+    /// if the store keeps them in order and refuses N+1 when N failed: the SQLite write
+    /// path does (one thread, and a batch must continue the stored tail); a pool of
+    /// PostgreSQL connections does not, so there it is one at a time.
+    pub fn pipeline_depth(&self) -> usize {
+        match &self.backend {
+            Backend::Sqlite(_, _, Some(_)) => 2,
+            _ => 1,
+        }
+    }
+
     /// The URL this store was opened with, password removed.
     pub fn url(&self) -> &str {
         &self.url
@@ -235,7 +269,12 @@ impl Store {
     /// Closes every connection.
     pub async fn close(&self) {
         match &self.backend {
-            Backend::Sqlite(p, _) => p.close().await,
+            Backend::Sqlite(p, _, appender) => {
+                if let Some(a) = appender {
+                    a.close().await;
+                }
+                p.close().await;
+            }
             Backend::Postgres(p) => p.close().await,
         }
     }
@@ -246,8 +285,39 @@ impl Store {
         self.append_encoded(chain_id, &rows).await
     }
 
-    /// [`Store::append`] for records already encoded (the writer's path).
+    /// [`Store::append`] for records already encoded.
     pub async fn append_encoded(
+        &self,
+        chain_id: &str,
+        records: &[EncodedRecord],
+    ) -> Result<(), StoreError> {
+        if let Backend::Sqlite(_, _, Some(a)) = &self.backend {
+            return a.append(chain_id, records.to_vec()).await.map(drop);
+        }
+        self.insert_pooled(chain_id, records).await
+    }
+
+    /// [`Store::append_encoded`] taking the records and giving them back once committed
+    /// (the writer's path: nothing is copied on the way to a SQLite file). For SQLite the
+    /// batch is handed over when this is called, not when the future is first polled, so
+    /// batches commit in the order of the calls (see [`Store::pipeline_depth`]).
+    pub fn append_owned(
+        &self,
+        chain_id: &str,
+        records: Vec<EncodedRecord>,
+    ) -> futures_util::future::BoxFuture<'static, Result<Vec<EncodedRecord>, StoreError>> {
+        if let Backend::Sqlite(_, _, Some(a)) = &self.backend {
+            return Box::pin(a.append(chain_id, records));
+        }
+        let (store, chain_id) = (self.clone(), chain_id.to_owned());
+        Box::pin(async move {
+            store.insert_pooled(&chain_id, &records).await?;
+            Ok(records)
+        })
+    }
+
+    /// Multi-row INSERTs through the pool, in one transaction.
+    async fn insert_pooled(
         &self,
         chain_id: &str,
         records: &[EncodedRecord],
@@ -277,7 +347,7 @@ impl Store {
             }};
         }
         match &self.backend {
-            Backend::Sqlite(p, _) => run!(p),
+            Backend::Sqlite(p, ..) => run!(p),
             Backend::Postgres(p) => run!(p),
         }
         Ok(())
@@ -332,7 +402,7 @@ impl Store {
             }};
         }
         Ok(match &self.backend {
-            Backend::Sqlite(p, _) => run!(p),
+            Backend::Sqlite(p, ..) => run!(p),
             Backend::Postgres(p) => run!(p),
         })
     }
@@ -372,7 +442,7 @@ impl Store {
             }};
         }
         match &self.backend {
-            Backend::Sqlite(p, _) => run!(p),
+            Backend::Sqlite(p, ..) => run!(p),
             Backend::Postgres(p) => run!(p),
         }
         Ok(())
@@ -404,7 +474,7 @@ impl Store {
             }};
         }
         let all: Vec<ChainInfo> = match &self.backend {
-            Backend::Sqlite(p, _) => run!(p),
+            Backend::Sqlite(p, ..) => run!(p),
             Backend::Postgres(p) => run!(p),
         };
         Ok(merge_chains(all))
@@ -427,7 +497,7 @@ impl Store {
             }};
         }
         match &self.backend {
-            Backend::Sqlite(p, _) => run!(p),
+            Backend::Sqlite(p, ..) => run!(p),
             Backend::Postgres(p) => run!(p),
         }
     }
@@ -458,7 +528,7 @@ impl Store {
             }};
         }
         match &self.backend {
-            Backend::Sqlite(p, _) => run!(p),
+            Backend::Sqlite(p, ..) => run!(p),
             Backend::Postgres(p) => run!(p),
         }
         Ok(())
@@ -467,7 +537,7 @@ impl Store {
     /// Takes the exclusive right to write `chain_id`, held until the lock is dropped.
     pub async fn lock_chain(&self, chain_id: &str) -> Result<ChainLock, StoreError> {
         match &self.backend {
-            Backend::Sqlite(_, file) => ChainLock::sqlite(file.as_deref(), chain_id),
+            Backend::Sqlite(_, file, _) => ChainLock::sqlite(file.as_deref(), chain_id),
             Backend::Postgres(p) => ChainLock::postgres(p, chain_id).await,
         }
     }
@@ -476,7 +546,7 @@ impl Store {
     pub async fn execute_raw(&self, sql: String) -> Result<u64, StoreError> {
         let q = sqlx::raw_sql(sqlx::AssertSqlSafe(sql));
         Ok(match &self.backend {
-            Backend::Sqlite(p, _) => q.execute(p).await?.rows_affected(),
+            Backend::Sqlite(p, ..) => q.execute(p).await?.rows_affected(),
             Backend::Postgres(p) => q.execute(p).await?.rows_affected(),
         })
     }

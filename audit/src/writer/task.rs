@@ -8,6 +8,7 @@ use crate::keys::SigningKey;
 use crate::record::{Event, EventKind, now_us};
 use crate::store::rows::{EncodedRecord, Row};
 use crate::store::{Store, StoreError};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use tokio::sync::mpsc;
@@ -28,6 +29,26 @@ pub(super) struct Task {
     /// Set after a failed commit: the head must be re-read before writing again.
     outage: Option<Outage>,
     lock: crate::store::ChainLock,
+    /// Commits under way, oldest first (at most the store's pipeline depth). The next
+    /// batch is sealed on top of the newest.
+    in_flight: VecDeque<InFlight>,
+    depth: usize,
+}
+
+/// A batch whose transaction is running: its submitters wait for its outcome.
+struct InFlight {
+    subs: Vec<Submission>,
+    commit: tokio::task::JoinHandle<Result<Vec<EncodedRecord>, StoreError>>,
+    /// Seq and hash of its last record: where the next batch is sealed on.
+    head: (u64, Hash),
+}
+
+type CommitResult = Result<Vec<EncodedRecord>, StoreError>;
+
+/// A batch sealed on top of the chain head (committed or in flight), not yet sent.
+struct Sealed {
+    subs: Vec<Submission>,
+    records: Vec<EncodedRecord>,
 }
 
 /// A period during which the database failed.
@@ -45,6 +66,7 @@ impl Task {
         rx: mpsc::Receiver<Submission>,
         shared: Arc<Shared>,
     ) -> Self {
+        let store_depth = store.pipeline_depth();
         Task {
             store,
             key,
@@ -58,6 +80,8 @@ impl Task {
             uncovered_since: (r.uncovered > 0).then(Instant::now),
             outage: None,
             lock: r.lock,
+            in_flight: VecDeque::new(),
+            depth: store_depth,
         }
     }
 
@@ -66,6 +90,7 @@ impl Task {
         let mut closing = false;
         loop {
             let deadline = self.next_wakeup();
+            let busy = !self.in_flight.is_empty();
             tokio::select! {
                 msg = self.rx.recv() => match msg {
                     Some(s) => batch.push(s),
@@ -77,8 +102,12 @@ impl Task {
                     continue;
                 }
                 () = tokio::time::sleep_until(deadline.unwrap_or_else(far_future)),
-                    if deadline.is_some() => {
+                    if deadline.is_some() && !busy => {
                     self.on_timer().await;
+                    continue;
+                }
+                r = oldest_done(&mut self.in_flight), if busy => {
+                    self.settle_oldest(r).await;
                     continue;
                 }
             }
@@ -87,6 +116,10 @@ impl Task {
                 closing = self.wait_for_urgent(&mut batch).await;
             }
             self.commit(&mut batch).await;
+        }
+        while !self.in_flight.is_empty() {
+            let r = oldest_done(&mut self.in_flight).await;
+            self.settle_oldest(r).await;
         }
         if self.outage.is_none() && self.uncovered > 0 {
             self.checkpoint().await;
@@ -128,6 +161,10 @@ impl Task {
                     break;
                 }
                 () = tokio::time::sleep_until(until) => break,
+                r = oldest_done(&mut self.in_flight), if !self.in_flight.is_empty() => {
+                    // Answer the commit that ended; these records then start the next.
+                    self.settle_oldest(r).await;
+                }
             }
         }
         self.take_queued(batch);
@@ -152,23 +189,94 @@ impl Task {
         }
     }
 
+    /// Seals `batch` on top of the newest commit in flight (if any) and starts its
+    /// commit, first waiting for the oldest when the pipeline is full. A store takes one
+    /// transaction at a time (or, for SQLite, commits while an earlier one is fsynced), so
+    /// sealing and acknowledging overlap with the database's work instead of following it.
     async fn commit(&mut self, batch: &mut Vec<Submission>) {
-        if self.outage.is_some() && !self.recover().await {
-            let err = self.error_text();
-            for s in batch.drain(..) {
-                let _ = s.ack.send(Err(WriteError::Unavailable(err.clone())));
-            }
-            return;
+        if self.in_flight.is_empty() && self.outage.is_some() && !self.recover().await {
+            return self.refuse(batch.drain(..));
         }
-        let records = self.seal(batch.iter_mut().map(|s| &mut s.event));
-        match self
-            .store
-            .append_encoded(&self.cfg.chain_id, &records)
-            .await
-        {
-            Ok(()) => {
+        let (from_seq, from) = self.sealed_head();
+        let records = self.seal(from_seq, from, batch.iter_mut().map(|s| &mut s.event));
+        let sealed = Sealed {
+            subs: std::mem::take(batch),
+            records,
+        };
+        let mut done = Vec::new();
+        while self.in_flight.len() >= self.depth {
+            let Some(f) = self.in_flight.pop_front() else {
+                break;
+            };
+            let result = joined(f.commit.await);
+            if result.is_err() {
+                self.acknowledge(f.subs, result).await;
+                self.abandon_in_flight().await;
+                // Sealed on top of records that did not commit: these cannot be stored
+                // as sealed; the chain goes on from the database's tail after recovery.
+                for (subs, r) in done {
+                    self.acknowledge(subs, r).await;
+                }
+                return self.refuse(sealed.subs.into_iter());
+            }
+            done.push((f.subs, result));
+        }
+        // Start first: the database works while the submitters are answered.
+        self.start_commit(sealed);
+        for (subs, r) in done {
+            self.acknowledge(subs, r).await;
+        }
+    }
+
+    /// The seq and hash the next batch is sealed on: the end of the newest commit in
+    /// flight, or the committed head.
+    fn sealed_head(&self) -> (u64, Hash) {
+        self.in_flight
+            .back()
+            .map_or((self.head_seq, self.head), |f| f.head)
+    }
+
+    fn start_commit(&mut self, sealed: Sealed) {
+        let Some(head) = sealed.records.last().map(|r| (r.seq, r.hash)) else {
+            return;
+        };
+        // Handed to the store now, in sealing order; the task only waits for the outcome.
+        let commit = tokio::spawn(self.store.append_owned(&self.cfg.chain_id, sealed.records));
+        self.in_flight.push_back(InFlight {
+            subs: sealed.subs,
+            commit,
+            head,
+        });
+    }
+
+    /// Takes the outcome of the oldest commit in flight. After a failure, the later
+    /// commits (sealed on top of it) are not acknowledged whatever their outcome: the
+    /// writer recovers from the database's tail before writing again.
+    async fn settle_oldest(&mut self, r: CommitResult) {
+        let Some(f) = self.in_flight.pop_front() else {
+            return;
+        };
+        let failed = r.is_err();
+        self.acknowledge(f.subs, r).await;
+        if failed {
+            self.abandon_in_flight().await;
+        }
+    }
+
+    /// Waits for every commit in flight and refuses its submitters.
+    async fn abandon_in_flight(&mut self) {
+        while let Some(f) = self.in_flight.pop_front() {
+            let _ = f.commit.await;
+            self.refuse(f.subs.into_iter());
+        }
+    }
+
+    /// Takes a finished commit's outcome: advance the head and acknowledge, or fail.
+    async fn acknowledge(&mut self, subs: Vec<Submission>, result: CommitResult) {
+        match result {
+            Ok(records) => {
                 self.advance(records.len(), records.last().map(|r| (r.seq, r.hash)));
-                for (s, r) in batch.drain(..).zip(&records) {
+                for (s, r) in subs.into_iter().zip(&records) {
                     let _ = s.ack.send(Ok(Receipt {
                         seq: r.seq,
                         hash: r.hash,
@@ -180,20 +288,28 @@ impl Task {
             }
             Err(e) => {
                 self.fail(&e);
-                let err = self.error_text();
-                for s in batch.drain(..) {
-                    let _ = s.ack.send(Err(WriteError::Unavailable(err.clone())));
-                }
+                self.refuse(subs.into_iter());
             }
+        }
+    }
+
+    /// Answers submissions that will not be stored with the current error.
+    fn refuse(&self, subs: impl Iterator<Item = Submission>) {
+        let err = self.error_text();
+        for s in subs {
+            let _ = s.ack.send(Err(WriteError::Unavailable(err.clone())));
         }
     }
 
     /// Gives events the next sequence numbers and hashes, from the current head, and
     /// encodes each once for the store. The copied columns are moved out of the events
     /// (which are not used again): sealing copies no event.
-    fn seal<'a>(&mut self, events: impl Iterator<Item = &'a mut Event>) -> Vec<EncodedRecord> {
-        let mut prev = self.head;
-        let mut seq = self.head_seq;
+    fn seal<'a>(
+        &mut self,
+        mut seq: u64,
+        mut prev: Hash,
+        events: impl Iterator<Item = &'a mut Event>,
+    ) -> Vec<EncodedRecord> {
         events
             .map(|e| {
                 seq += 1;
@@ -293,7 +409,7 @@ impl Task {
                                 "refused": refused })
             .to_string(),
         );
-        let records = self.seal(std::iter::once(&mut notice));
+        let records = self.seal(self.head_seq, self.head, std::iter::once(&mut notice));
         match self
             .store
             .append_encoded(&self.cfg.chain_id, &records)
@@ -369,6 +485,23 @@ impl Task {
         self.uncovered = 0;
         self.uncovered_since = None;
     }
+}
+
+/// The outcome of the oldest commit in flight, when it ends (pending forever if none).
+async fn oldest_done(f: &mut VecDeque<InFlight>) -> CommitResult {
+    match f.front_mut() {
+        Some(f) => joined((&mut f.commit).await),
+        None => std::future::pending().await,
+    }
+}
+
+/// A commit task's result; a task that panicked counts as a failed commit.
+fn joined(r: Result<CommitResult, tokio::task::JoinError>) -> CommitResult {
+    r.unwrap_or_else(|e| {
+        Err(StoreError::Database(sqlx::Error::Protocol(format!(
+            "commit task ended abnormally: {e}"
+        ))))
+    })
 }
 
 fn far_future() -> Instant {

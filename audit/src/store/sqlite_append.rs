@@ -1,0 +1,382 @@
+//! The SQLite write path: one thread owns one connection and appends whole batches.
+//!
+//! Going through sqlx, a batch costs a hand-off between the async task and sqlx's
+//! connection thread for every statement, and every value is copied into sqlx's argument
+//! list before SQLite copies it again. Here a batch is handed over once, inserted with
+//! one prepared statement stepped per record, and committed.
+//!
+//! Three threads per SQLite file:
+//! - **append** checks that the batch continues the stored chain (its first seq is the
+//!   stored tail + 1), inserts it in one transaction and commits with
+//!   `synchronous=NORMAL`: the transaction's WAL frames are written, not yet fsynced;
+//! - **sync** fsyncs the WAL file (and its directory the first time it sees the file)
+//!   and only then answers the batches committed before that fsync began. This is the
+//!   guarantee of `synchronous=FULL` (no batch is acknowledged before its WAL frames are
+//!   on stable storage), with the fsync taken off the insert path: while one fsync runs,
+//!   the append thread commits the next batches, and one fsync covers them all (group
+//!   commit, as PostgreSQL flushes its WAL). A crash before the fsync loses only
+//!   unacknowledged transactions; SQLite's WAL checksums discard a torn tail.
+//! - **checkpoint** copies the WAL into the database file in the background
+//!   (`wal_autocheckpoint=0` on the appending connection), with `synchronous=FULL`: it
+//!   syncs the WAL before copying and the database file after.
+//!
+//! With `StoreOptions::sqlite_synchronous_full` off, the sync thread skips the fsync.
+//! Everything else (reads, checkpoint rows, archive marks) still goes through sqlx.
+
+use super::StoreError;
+use super::rows::EncodedRecord;
+use super::schema::RECORD_COLUMNS;
+use rusqlite::{Connection, OpenFlags, params};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
+
+/// Pages of WAL after which the checkpointer resets the WAL (RESTART) instead of only
+/// copying what it can (PASSIVE): keeps the WAL file bounded (~64 MiB) under steady load.
+const WAL_RESET_PAGES: i64 = 16_384;
+
+/// How long a resetting checkpoint waits for the transaction under way and for readers
+/// (new transactions wait while it does): short, so a long analyzer query never stalls
+/// the sidecar for more than this.
+const CHECKPOINTER_BUSY: Duration = Duration::from_millis(50);
+
+/// How often the checkpointer copies the WAL into the database at most.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+
+/// A batch for the thread, and where its outcome goes.
+struct Job {
+    chain_id: String,
+    records: Vec<EncodedRecord>,
+    reply: oneshot::Sender<Result<Vec<EncodedRecord>, StoreError>>,
+}
+
+/// The appending thread and the background checkpointer of one SQLite file.
+pub(super) struct Appender {
+    jobs: Mutex<Option<mpsc::Sender<Job>>>,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+}
+
+/// How the appending connection is set up.
+#[derive(Clone)]
+pub(super) struct AppendConfig {
+    pub path: PathBuf,
+    pub synchronous_full: bool,
+    pub busy_timeout: Duration,
+}
+
+impl Appender {
+    /// Starts both threads. The connection opens on the first batch (and again after a
+    /// failure), so a database that is down now does not stop the store from opening.
+    pub(super) fn start(cfg: AppendConfig) -> std::io::Result<Arc<Appender>> {
+        let (jobs, rx) = mpsc::channel::<Job>();
+        let (committed, to_sync) = mpsc::channel::<Job>();
+        let (kick, kicked) = mpsc::channel::<()>();
+        let spawn = |name: &str, f: Box<dyn FnOnce() + Send>| {
+            std::thread::Builder::new().name(name.into()).spawn(f)
+        };
+        let (c1, c2) = (cfg.clone(), cfg.clone());
+        let threads = vec![
+            spawn(
+                "zegel-sqlite-append",
+                Box::new(move || append_loop(&c1, &rx, &committed)),
+            )?,
+            spawn(
+                "zegel-sqlite-sync",
+                Box::new(move || sync_loop(&c2, &to_sync, &kick)),
+            )?,
+            spawn(
+                "zegel-sqlite-checkpoint",
+                Box::new(move || checkpoint_loop(&cfg, &kicked)),
+            )?,
+        ];
+        Ok(Arc::new(Appender {
+            jobs: Mutex::new(Some(jobs)),
+            threads: Mutex::new(threads),
+        }))
+    }
+
+    /// Hands `records` of `chain_id` to the append thread now (batches are committed in
+    /// the order of these calls); the future gives them back when their transaction has
+    /// committed and is durable.
+    pub(super) fn append(
+        &self,
+        chain_id: &str,
+        records: Vec<EncodedRecord>,
+    ) -> impl Future<Output = Result<Vec<EncodedRecord>, StoreError>> + Send + 'static {
+        let (reply, outcome) = oneshot::channel();
+        let job = Job {
+            chain_id: chain_id.to_owned(),
+            records,
+            reply,
+        };
+        let sent = match self.jobs.lock() {
+            Ok(jobs) => jobs.as_ref().is_some_and(|j| j.send(job).is_ok()),
+            Err(_) => false,
+        };
+        async move {
+            if !sent {
+                return Err(closed());
+            }
+            outcome.await.unwrap_or_else(|_| Err(closed()))
+        }
+    }
+
+    /// Stops the threads after the batches already handed over, and waits for them.
+    pub(super) async fn close(&self) {
+        if let Ok(mut jobs) = self.jobs.lock() {
+            jobs.take();
+        }
+        let threads = self
+            .threads
+            .lock()
+            .map(|mut t| std::mem::take(&mut *t))
+            .unwrap_or_default();
+        let _ = tokio::task::spawn_blocking(move || {
+            for t in threads {
+                let _ = t.join();
+            }
+        })
+        .await;
+    }
+}
+
+fn closed() -> StoreError {
+    StoreError::Sqlite("the store is closed".into())
+}
+
+fn sqlite_error(e: rusqlite::Error) -> StoreError {
+    StoreError::Sqlite(e.to_string())
+}
+
+/// Commits batches until the store closes and passes each to the sync thread; reopens
+/// the connection after a failure.
+fn append_loop(cfg: &AppendConfig, jobs: &mpsc::Receiver<Job>, committed: &mpsc::Sender<Job>) {
+    let mut conn: Option<Connection> = None;
+    // The stored tail of each chain, as far as this thread knows it (forgotten on error).
+    let mut tails: HashMap<String, u64> = HashMap::new();
+    for job in jobs {
+        let result = match conn.as_mut() {
+            Some(c) => Ok(c),
+            None => open(cfg, false).map(|c| conn.insert(c)),
+        }
+        .and_then(|c| {
+            let tail = match tails.get(&job.chain_id) {
+                Some(t) => *t,
+                None => stored_tail(c, &job.chain_id).map_err(sqlite_error)?,
+            };
+            continues(&job, tail)?;
+            insert_batch(c, &job.chain_id, &job.records).map_err(sqlite_error)
+        });
+        match result {
+            Ok(()) => {
+                if let Some(last) = job.records.last() {
+                    tails.insert(job.chain_id.clone(), last.seq);
+                }
+                if let Err(mpsc::SendError(job)) = committed.send(job) {
+                    let _ = job.reply.send(Err(closed()));
+                }
+            }
+            Err(e) => {
+                // Whatever state the connection is in, the next batch starts afresh
+                // from what is stored.
+                conn = None;
+                tails.remove(&job.chain_id);
+                let _ = job.reply.send(Err(e));
+            }
+        }
+    }
+}
+
+/// The highest stored seq of `chain_id`: its last row, or where its archive mark ends
+/// when pruning removed every row (0 for a new chain).
+fn stored_tail(c: &Connection, chain_id: &str) -> rusqlite::Result<u64> {
+    let max: Option<i64> = c.query_row(
+        "SELECT max(m) FROM (SELECT max(seq) AS m FROM zegel_records WHERE chain_id = ?1 \
+         UNION ALL SELECT max(up_to_seq) FROM zegel_archives WHERE chain_id = ?1)",
+        [chain_id],
+        |r| r.get(0),
+    )?;
+    Ok(max.and_then(|m| u64::try_from(m).ok()).unwrap_or(0))
+}
+
+/// A batch must start right after the stored tail: one sealed on top of records that
+/// failed to commit would otherwise leave a gap.
+fn continues(job: &Job, tail: u64) -> Result<(), StoreError> {
+    match job.records.first() {
+        Some(first) if first.seq != tail + 1 => Err(StoreError::Sqlite(format!(
+            "chain {:?}: batch starts at seq {} but the stored chain ends at seq {tail}; \
+             not written",
+            job.chain_id, first.seq
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Makes committed batches durable and answers them: one fsync of the WAL for all
+/// batches committed before it began.
+fn sync_loop(cfg: &AppendConfig, committed: &mpsc::Receiver<Job>, kick: &mpsc::Sender<()>) {
+    let wal = wal_path(&cfg.path);
+    let mut synced_inode = None;
+    while let Ok(first) = committed.recv() {
+        let mut batch = vec![first];
+        batch.extend(committed.try_iter());
+        let result = if cfg.synchronous_full {
+            sync_wal(&wal, &mut synced_inode)
+        } else {
+            Ok(())
+        };
+        for job in batch {
+            let reply = match &result {
+                Ok(()) => Ok(job.records),
+                Err(e) => Err(StoreError::Sqlite(format!(
+                    "committed but not made durable: fsync of {}: {e}",
+                    wal.display()
+                ))),
+            };
+            let _ = job.reply.send(reply);
+        }
+        let _ = kick.send(());
+    }
+}
+
+/// `<database>-wal`: where SQLite keeps the write-ahead log.
+fn wal_path(db: &Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push("-wal");
+    PathBuf::from(name)
+}
+
+/// fdatasync of the WAL file; the first time a WAL file (inode) is seen, also fsync
+/// its directory, so that the file itself survives a power loss.
+fn sync_wal(wal: &Path, synced_inode: &mut Option<u64>) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let f = std::fs::File::open(wal)?;
+    f.sync_data()?;
+    let inode = f.metadata()?.ino();
+    if *synced_inode != Some(inode) {
+        if let Some(dir) = wal.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::File::open(dir)?.sync_all()?;
+        }
+        *synced_inode = Some(inode);
+    }
+    Ok(())
+}
+
+fn open(cfg: &AppendConfig, checkpointer: bool) -> Result<Connection, StoreError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let at = |e: rusqlite::Error| StoreError::Sqlite(format!("{}: {e}", cfg.path.display()));
+    let c = Connection::open_with_flags(&cfg.path, flags).map_err(at)?;
+    c.busy_timeout(if checkpointer {
+        CHECKPOINTER_BUSY
+    } else {
+        cfg.busy_timeout
+    })
+    .map_err(at)?;
+    // The appending connection leaves the WAL fsync to the sync thread; the
+    // checkpointer syncs as configured (WAL before copying, database file after).
+    let sync = if cfg.synchronous_full && checkpointer {
+        "FULL"
+    } else {
+        "NORMAL"
+    };
+    c.execute_batch(&format!(
+        "PRAGMA synchronous = {sync}; PRAGMA wal_autocheckpoint = 0;"
+    ))
+    .map_err(at)?;
+    // The store put the file in WAL mode when it opened; the durability argument above
+    // depends on it, so insist.
+    let mode: String = c
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .map_err(at)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Sqlite(format!(
+            "{}: journal mode is {mode}, expected wal",
+            cfg.path.display()
+        )));
+    }
+    Ok(c)
+}
+
+/// One transaction: all records or none.
+fn insert_batch(
+    c: &mut Connection,
+    chain_id: &str,
+    records: &[EncodedRecord],
+) -> rusqlite::Result<()> {
+    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    {
+        let mut insert = tx.prepare_cached(&insert_sql())?;
+        for r in records {
+            insert.execute(params![
+                chain_id,
+                i64::try_from(r.seq).unwrap_or(i64::MAX),
+                r.time_us,
+                r.kind.as_str(),
+                r.user_id.as_deref(),
+                r.patient_id.as_deref(),
+                &r.record[..],
+                &r.hash[..],
+            ])?;
+        }
+    }
+    // Dropping an uncommitted transaction (on `?` above) rolls it back.
+    tx.commit()
+}
+
+fn insert_sql() -> String {
+    let marks = vec!["?"; RECORD_COLUMNS.len()].join(", ");
+    format!(
+        "INSERT INTO zegel_records ({}) VALUES ({marks})",
+        RECORD_COLUMNS.join(", ")
+    )
+}
+
+/// Copies the WAL into the database file after commits, at most every
+/// [`CHECKPOINT_EVERY`], without blocking the appender (PASSIVE); when the WAL has grown
+/// past [`WAL_RESET_PAGES`] it waits for a moment between transactions (RESTART) so the
+/// next one starts the WAL from its beginning.
+fn checkpoint_loop(cfg: &AppendConfig, kicked: &mpsc::Receiver<()>) {
+    let mut conn: Option<Connection> = None;
+    let mut last = Instant::now() - CHECKPOINT_EVERY;
+    while kicked.recv().is_ok() {
+        let wait = CHECKPOINT_EVERY.saturating_sub(last.elapsed());
+        std::thread::sleep(wait);
+        while kicked.try_recv().is_ok() {}
+        last = Instant::now();
+        let c = match conn.as_mut() {
+            Some(c) => c,
+            None => match open(cfg, true) {
+                Ok(c) => conn.insert(c),
+                Err(e) => {
+                    tracing::warn!(error = %e, db = %cfg.path.display(), "WAL checkpointer cannot open the database");
+                    continue;
+                }
+            },
+        };
+        if let Err(e) = checkpoint(c) {
+            tracing::warn!(error = %e, db = %cfg.path.display(), "WAL checkpoint failed; retrying after the next commit");
+            conn = None;
+        }
+    }
+}
+
+fn checkpoint(c: &Connection) -> rusqlite::Result<()> {
+    let log: i64 = c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))?;
+    if log >= WAL_RESET_PAGES {
+        // Waits for the transaction under way and for readers, at most the checkpointer's
+        // short busy timeout; new transactions wait meanwhile. Busy is not an error: the
+        // next round tries again.
+        c.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()))?;
+    }
+    Ok(())
+}
+
+/// The file behind a `sqlite:` store, if it is a file.
+pub(super) fn file_of(filename: &Path) -> Option<PathBuf> {
+    let s = filename.as_os_str();
+    (!s.is_empty() && s != ":memory:").then(|| filename.to_owned())
+}
