@@ -11,7 +11,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use zegel_audit::store::{Store, StoreOptions};
 use zegel_audit::writer::{Writer, WriterConfig};
-use zegel_audit::{Action, Decision, Event, EventKind, keys};
+use zegel_audit::{Action, Event, EventKind, keys};
 
 /// `export fhir` of `source` with `extra` arguments, as parsed NDJSON.
 pub fn fhir_events(source: &str, extra: &[&str]) -> Vec<Value> {
@@ -31,10 +31,52 @@ pub fn at(day: u32, minute: i64) -> i64 {
     (base.and_utc().timestamp() + minute * 60) * 1_000_000
 }
 
-/// An access record with the fields every planted access shares.
-fn access(request: &str, time_us: i64, decision: Decision) -> Event {
-    let mut e = Event::new(EventKind::Access, time_us);
-    e.request_id = Some(request.into());
+/// The planted accesses, one per line: request id, day of January 2026 and minute after
+/// 10:00 CET, decision, method, target, interaction, `Type` or `Type/id`, patient (a
+/// local id unless changed in [`planted`]); `-` is absent.
+const TABLE: [&str; 9] = [
+    "req-read   5 0 allow      GET    /fhir/Patient/pat-1      read   Patient/pat-1   pat-1",
+    "req-search 5 1 allow GET /fhir/Observation?patient=pat-1&code=8867-4 search Observation pat-1",
+    "req-create 6 0 allow      POST   /fhir/Condition          create Condition       pat-2",
+    "req-update 6 1 allow      PUT    /fhir/Condition/c-9      update Condition/c-9   pat-2",
+    "req-delete 6 2 allow      DELETE /fhir/Condition/c-9      delete Condition/c-9   pat-2",
+    "req-deny   7 0 deny       GET    /fhir/Patient/pat-vip    read   Patient/pat-vip pat-vip",
+    "req-btg    7 1 emergency  GET    /fhir/Patient/pat-3      read   Patient/pat-3   pat-3",
+    "req-reject 8 0 reject     GET    -                        -      -               -",
+    "req-bsn    8 1 would-deny GET    /api/clients/999/notes   read   notes           999999990",
+];
+
+/// The request id of each planted access, in order.
+pub fn cases() -> Vec<&'static str> {
+    TABLE
+        .iter()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect()
+}
+
+/// The access record of a line of [`TABLE`], with the identity every planted access
+/// shares.
+fn access(line: &str) -> Event {
+    let f: Vec<&str> = line.split_whitespace().collect();
+    let [
+        id,
+        day,
+        minute,
+        decision,
+        method,
+        path,
+        interaction,
+        resource,
+        patient,
+    ] = f[..]
+    else {
+        panic!("9 fields: {line}");
+    };
+    let given = |v: &str| (v != "-").then(|| v.to_owned());
+    let number = |v: &str| v.parse::<i64>().expect("a number");
+    let day = u32::try_from(number(day)).expect("a day");
+    let mut e = Event::new(EventKind::Access, at(day, number(minute)));
+    e.request_id = Some(id.into());
     e.user_id = Some("emp-arts-1".into());
     e.user_name = Some("A. Arts".into());
     e.roles = vec!["arts".into()];
@@ -43,173 +85,56 @@ fn access(request: &str, time_us: i64, decision: Decision) -> Event {
     e.purpose_of_use = Some("TREAT".into());
     e.access_point = Some("10.1.2.3".into());
     e.application = Some("ecd".into());
-    e.decision = Some(decision);
     e.policy_version = Some("ab".repeat(32));
     e.rule = Some("p, arts, ura:00012345, ecd:Patient, read, allow".into());
-    e
-}
-
-/// Sets the request part of `e`.
-fn request(mut e: Event, method: &str, path: &str, interaction: &str, action: Action) -> Event {
+    e.decision = Some(decision.parse().expect("a decision"));
     e.method = Some(method.into());
-    e.path = Some(path.into());
-    e.interaction = Some(interaction.into());
-    e.action = Some(action);
+    (e.path, e.interaction) = (given(path), given(interaction));
+    e.action = action(interaction);
+    let (ty, resource_id) = resource.split_once('/').unzip();
+    e.resource_type = given(ty.unwrap_or(resource));
+    e.resource_id = resource_id.map(Into::into);
+    e.patient_id = given(patient);
+    e.patient_id_system = e.patient_id.as_ref().map(|_| "local".into());
     e
 }
 
-fn on(mut e: Event, ty: &str, id: Option<&str>, patient: Option<&str>) -> Event {
-    e.resource_type = Some(ty.into());
-    e.resource_id = id.map(Into::into);
-    e.patient_id = patient.map(Into::into);
-    e.patient_id_system = patient.map(|_| "local".into());
-    e
+fn action(interaction: &str) -> Option<Action> {
+    Some(match interaction {
+        "read" => Action::R,
+        "search" => Action::E,
+        "create" => Action::C,
+        "update" => Action::U,
+        "delete" => Action::D,
+        _ => return None,
+    })
 }
 
-/// The planted access records, by request id: the case each one is for.
+/// The planted access records, in the order of [`cases`]: the table, plus what only
+/// one case has.
 pub fn planted() -> Vec<Event> {
-    use Action::*;
-    use Decision::*;
-    let read = on(
-        request(
-            access("req-read", at(5, 0), Allow),
-            "GET",
-            "/fhir/Patient/pat-1",
-            "read",
-            R,
-        ),
-        "Patient",
-        Some("pat-1"),
-        Some("pat-1"),
-    );
-    let search = on(
-        request(
-            access("req-search", at(5, 1), Allow),
-            "GET",
-            "/fhir/Observation?patient=pat-1&code=8867-4",
-            "search",
-            E,
-        ),
-        "Observation",
-        None,
-        Some("pat-1"),
-    );
-    let create = on(
-        request(
-            access("req-create", at(6, 0), Allow),
-            "POST",
-            "/fhir/Condition",
-            "create",
-            C,
-        ),
-        "Condition",
-        None,
-        Some("pat-2"),
-    );
-    let mut update = on(
-        request(
-            access("req-update", at(6, 1), Allow),
-            "PUT",
-            "/fhir/Condition/c-9",
-            "update",
-            U,
-        ),
-        "Condition",
-        Some("c-9"),
-        Some("pat-2"),
-    );
+    let mut events: Vec<Event> = TABLE.iter().map(|l| access(l)).collect();
+    let [_, _, _, update, _, deny, btg, reject, bsn] = &mut events[..] else {
+        unreachable!("nine cases");
+    };
     update.responsible_user = Some("emp-supervisor".into());
-    let delete = on(
-        request(
-            access("req-delete", at(6, 2), Allow),
-            "DELETE",
-            "/fhir/Condition/c-9",
-            "delete",
-            D,
-        ),
-        "Condition",
-        Some("c-9"),
-        Some("pat-2"),
-    );
-    let mut deny = on(
-        request(
-            access("req-deny", at(7, 0), Deny),
-            "GET",
-            "/fhir/Patient/pat-vip",
-            "read",
-            R,
-        ),
-        "Patient",
-        Some("pat-vip"),
-        Some("pat-vip"),
-    );
-    (deny.reason, deny.rule, deny.status) = (
-        Some("no rule allows arts to read Patient".into()),
-        Some("no rule matched".into()),
-        Some(403),
-    );
-    let mut btg = on(
-        request(
-            access("req-btg", at(7, 1), Emergency),
-            "GET",
-            "/fhir/Patient/pat-3",
-            "read",
-            R,
-        ),
-        "Patient",
-        Some("pat-3"),
-        Some("pat-3"),
-    );
+    deny.reason = Some("no rule allows arts to read Patient".into());
+    (deny.rule, deny.status) = (Some("no rule matched".into()), Some(403));
     btg.purpose_of_use = Some("ETREAT".into());
     btg.emergency_justification = Some("Reanimatie op de SEH".into());
-    let mut reject = access("req-reject", at(8, 0), Reject);
+    (reject.user_id, reject.user_name, reject.roles) = (None, None, vec![]);
     (
-        reject.user_id,
-        reject.user_name,
-        reject.roles,
         reject.organisation,
-    ) = (None, None, vec![], None);
-    (
         reject.department,
         reject.purpose_of_use,
-        reject.policy_version,
-        reject.rule,
-    ) = (None, None, None, None);
-    (reject.method, reject.raw_path, reject.status) = (
-        Some("GET".into()),
-        Some("/fhir/%2e%2e/Patient".into()),
-        Some(400),
-    );
+    ) = (None, None, None);
+    (reject.policy_version, reject.rule, reject.status) = (None, None, Some(400));
+    reject.raw_path = Some("/fhir/%2e%2e/Patient".into());
     reject.reason = Some("encoded dot segment in the path".into());
-    let mut bsn = on(
-        request(
-            access("req-bsn", at(8, 1), WouldDeny),
-            "GET",
-            "/api/clients/999/notes",
-            "read",
-            R,
-        ),
-        "notes",
-        None,
-        Some("999999990"),
-    );
     bsn.patient_id_system = Some("bsn".into());
     bsn.organisation = Some("Ziekenhuis Oost".into());
-    vec![read, search, create, update, delete, deny, btg, reject, bsn]
+    events
 }
-
-/// The request id of each planted access, in order.
-pub const CASES: [&str; 9] = [
-    "req-read",
-    "req-search",
-    "req-create",
-    "req-update",
-    "req-delete",
-    "req-deny",
-    "req-btg",
-    "req-reject",
-    "req-bsn",
-];
 
 /// The planted log.
 pub struct Planted {

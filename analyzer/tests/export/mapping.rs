@@ -1,6 +1,6 @@
 //! The AuditEvent of each planted case, field by field (docs/export.md).
 
-use crate::common::{CASES, Planted, fhir_events, query_value, transaction};
+use crate::common::{Planted, cases, fhir_events, query_value, transaction};
 use serde_json::{Value, json};
 
 const DCM: &str = "http://dicom.nema.org/resources/ontology/DCM";
@@ -240,13 +240,12 @@ async fn identifiers_follow_dutch_naming_systems() {
 async fn only_access_records_become_events_and_filters_apply() {
     let p = Planted::new().await;
     let all = fhir_events(&p.url, &[]);
-    let ids: Vec<&str> = all.iter().filter_map(transaction).collect();
-    let mut sorted = ids.clone();
-    sorted.sort_unstable();
-    let mut cases = CASES.to_vec();
-    cases.sort_unstable();
+    let mut ids: Vec<&str> = all.iter().filter_map(transaction).collect();
+    ids.sort_unstable();
+    let mut expected = cases();
+    expected.sort_unstable();
     assert_eq!(
-        sorted, cases,
+        ids, expected,
         "one event per access record, none for other kinds"
     );
     let day = fhir_events(&p.url, &["--from", "2026-01-06", "--to", "2026-01-06"]);

@@ -74,7 +74,7 @@ async fn every_planted_case_is_valid_fhir_r4() {
     let p = Planted::new().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let n = export_and_validate(&python, &p.url, "ndjson", &dir.path().join("e.ndjson"));
-    assert_eq!(n, crate::common::CASES.len());
+    assert_eq!(n, crate::common::cases().len());
     export_and_validate(&python, &p.url, "bundle", &dir.path().join("e.json"));
 }
 
