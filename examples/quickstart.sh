@@ -4,9 +4,9 @@
 #      from a nurse, a secretary, someone without identity and a path-traversal probe;
 #   2. the analyzer verifies that log;
 #   3. a generated hospital log (50,000 accesses + outcomes, planted incidents) is
-#      verified, queried with SQL, reviewed in NEN 7513 reports (HTML), tampered with and
-#      verified again, then archived to Parquet, pruned from the database and verified
-#      across the seam.
+#      verified, queried with SQL, reviewed in NEN 7513 reports (HTML), exported as FHIR
+#      AuditEvents, tampered with and verified again, then archived to Parquet, pruned
+#      from the database and verified across the seam.
 # Everything lands in ./out/. Ports: 18080 (sidecar) and 18081 (upstream), or set
 # SIDECAR_PORT / UPSTREAM_PORT.
 set -euo pipefail
@@ -116,6 +116,12 @@ mkdir -p reports
 "$bin/zegel-analyzer" report review --source sqlite:access-log.db "${dir_tables[@]}" \
     --from 2026-01-01 --to 2026-12-31 --lang en --max-rows 2
 ls -l reports
+
+echo
+echo "== 7b. the access records as FHIR R4 AuditEvents (IHE BALP), one per line"
+"$bin/zegel-analyzer" export fhir --source sqlite:access-log.db \
+    --from 2026-01-01 --to 2026-12-31 --output audit-events.ndjson
+echo "$(grep -c '"code":"110113"' audit-events.ndjson) of them break-the-glass (DCM 110113)"
 
 echo
 echo "== 8. a database administrator edits one record in a copy, and verify pinpoints it"

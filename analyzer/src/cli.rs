@@ -37,6 +37,72 @@ pub enum Command {
     /// view, per employee, per day, per record, the systematic review, adoption.
     /// Exit 0 done, 2 usage or I/O error.
     Report(ReportArgs),
+    /// Export the records of a period: as FHIR R4 AuditEvents (IHE BALP; NDJSON or a
+    /// Bundle), or every column as CSV or Parquet (docs/export.md).
+    /// Exit 0 done, 2 usage or I/O error.
+    Export(ExportArgs),
+}
+
+/// Arguments of `export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// What to write.
+    #[arg(value_enum)]
+    pub target: ExportTarget,
+    /// A log database or Parquet directory, as for `query`. Repeatable.
+    #[arg(long = "source", short = 's', required = true, env = "ZEGEL_SOURCE")]
+    pub sources: Vec<String>,
+    /// The period.
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    /// Only the records of this patient (`access.patient_id`).
+    #[arg(long)]
+    pub patient: Option<String>,
+    /// Only the records of this user (`access.user_id`).
+    #[arg(long)]
+    pub user: Option<String>,
+    /// fhir only: one AuditEvent per line, or one Bundle of type collection.
+    #[arg(long, value_enum)]
+    pub format: Option<FhirFormat>,
+    /// Write to this file instead of standard output (required for parquet).
+    #[arg(long, short = 'o', visible_alias = "out")]
+    pub output: Option<PathBuf>,
+}
+
+/// `--from`, `--to` and `--timezone` of `report` and `export` (checked by
+/// `report::period::Period`).
+#[derive(Debug, Clone, Args)]
+pub struct PeriodArgs {
+    /// First day of the period (YYYY-MM-DD, local time of --timezone), inclusive.
+    #[arg(long, value_parser = parse_date)]
+    pub from: Option<chrono::NaiveDate>,
+    /// Last day of the period (YYYY-MM-DD, local time of --timezone), inclusive.
+    #[arg(long, value_parser = parse_date)]
+    pub to: Option<chrono::NaiveDate>,
+    /// Time zone in which days and hours are taken, and export's times are written
+    /// (IANA name).
+    #[arg(long, default_value = "Europe/Amsterdam")]
+    pub timezone: String,
+}
+
+/// What `export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportTarget {
+    /// FHIR R4 AuditEvent resources of the access records (IHE BALP).
+    Fhir,
+    /// Every column of `access`, CSV with a header line.
+    Csv,
+    /// Every column of `access`, one Parquet file (needs --output).
+    Parquet,
+}
+
+/// How `export fhir` writes its AuditEvents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FhirFormat {
+    /// NDJSON: one AuditEvent per line (FHIR bulk data).
+    Ndjson,
+    /// One JSON Bundle of type `collection`.
+    Bundle,
 }
 
 /// Arguments of `archive`.
@@ -210,15 +276,9 @@ pub struct ReportArgs {
     /// CSV file for the table `care_relations` (patient_id,user_id,valid_from,valid_to).
     #[arg(long = "care-relations")]
     pub care_relations: Option<PathBuf>,
-    /// First day of the period (YYYY-MM-DD, local time of --timezone), inclusive.
-    #[arg(long, value_parser = parse_date)]
-    pub from: Option<chrono::NaiveDate>,
-    /// Last day of the period (YYYY-MM-DD, local time of --timezone), inclusive.
-    #[arg(long, value_parser = parse_date)]
-    pub to: Option<chrono::NaiveDate>,
-    /// Time zone in which days, hours and the period are taken (IANA name).
-    #[arg(long, default_value = "Europe/Amsterdam")]
-    pub timezone: String,
+    /// The period.
+    #[command(flatten)]
+    pub period: PeriodArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,

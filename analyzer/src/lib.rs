@@ -9,11 +9,15 @@
 //!
 //! `report`: named reports (patient view, per employee, daily, per record, review,
 //! adoption) as documented SQL over the same session, rendered as table, CSV, JSON or HTML.
+//!
+//! `export`: the records of a period streamed from the same session as FHIR AuditEvents
+//! (`export::fhir`), CSV or Parquet (through `print`).
 
 pub mod archive;
 pub mod batch;
 pub mod cli;
 pub mod directory;
+pub mod export;
 pub mod generate;
 pub mod output;
 pub mod parquet_dir;
@@ -127,5 +131,6 @@ pub async fn run(cli: cli::Cli) -> Result<Outcome, Error> {
         cli::Command::Archive(args) => archive::run(&args).await,
         cli::Command::Prune(args) => archive::prune(&args).await,
         cli::Command::Report(args) => report::run(&args).await,
+        cli::Command::Export(args) => export::run(&args).await,
     }
 }

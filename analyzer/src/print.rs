@@ -59,7 +59,7 @@ pub fn write_document(output: Option<&std::path::Path>, bytes: &[u8]) -> Result<
 }
 
 /// Renames the partial file into place when `result` is good, removes it otherwise.
-fn finish(target: &Target, result: Result<(), Error>) -> Result<(), Error> {
+pub(crate) fn finish(target: &Target, result: Result<(), Error>) -> Result<(), Error> {
     let (Some(file), Some(partial)) = (&target.output, target.partial()) else {
         return result;
     };
@@ -77,7 +77,8 @@ impl Target {
         (self.output.as_ref()).map_or_else(|| "standard output".into(), |p| p.display().to_string())
     }
 
-    fn error(&self, e: impl std::fmt::Display) -> Error {
+    /// The error of a failed write to this target.
+    pub(crate) fn error(&self, e: impl std::fmt::Display) -> Error {
         Error::Output {
             target: self.name(),
             detail: e.to_string(),
@@ -92,7 +93,8 @@ impl Target {
         Some(file.with_file_name(name))
     }
 
-    fn open(&self) -> Result<Box<dyn Write + Send>, Error> {
+    /// Opens the target for writing: `FILE.partial`, or standard output.
+    pub(crate) fn open(&self) -> Result<Box<dyn Write + Send>, Error> {
         Ok(match self.partial() {
             Some(p) => Box::new(std::io::BufWriter::new(
                 std::fs::File::create(p).map_err(|e| self.error(e))?,
@@ -102,7 +104,10 @@ impl Target {
     }
 }
 
-async fn next(stream: &mut SendableRecordBatchStream) -> Result<Option<RecordBatch>, Error> {
+/// The next batch of a running query; a failure is [`Error::Query`].
+pub(crate) async fn next(
+    stream: &mut SendableRecordBatchStream,
+) -> Result<Option<RecordBatch>, Error> {
     match stream.next().await {
         None => Ok(None),
         Some(r) => r.map(Some).map_err(|e| query::run_error(&e)),

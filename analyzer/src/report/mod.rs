@@ -84,7 +84,7 @@ impl Options {
         Ok(Options {
             name: args.name,
             lang: args.lang,
-            period: Period::new(args.from, args.to, &args.timezone)?,
+            period: Period::new(args.period.from, args.period.to, &args.period.timezone)?,
             patient: args.patient.clone(),
             user: args.user.clone(),
             show_employees: args.show_employees,

@@ -1,25 +1,7 @@
 //! The real binary, run as a process, in every output format.
 
 use crate::common::sqlite_log;
-use std::process::{Command, Output};
-
-fn analyzer(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zegel-analyzer"))
-        .args(args)
-        .env_remove("ZEGEL_SOURCE")
-        .output()
-        .expect("run zegel-analyzer")
-}
-
-fn stdout(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "exit {:?}: {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout.clone()).expect("utf-8")
-}
+use crate::process::{analyzer, stdout};
 
 const SQL: &str = "SELECT kind, count(*) AS n, min(roles) AS roles FROM access \
                    GROUP BY kind ORDER BY kind";

@@ -8,6 +8,8 @@ mod errors;
 #[path = "../support/pg.rs"]
 mod pg;
 mod postgres;
+#[path = "../support/process.rs"]
+mod process;
 mod sources;
 mod sql;
 mod streaming;

@@ -2,25 +2,7 @@
 //! exit status 2.
 
 use crate::common::Fixture;
-use std::process::{Command, Output};
-
-fn analyzer(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zegel-analyzer"))
-        .args(args)
-        .env_remove("ZEGEL_SOURCE")
-        .output()
-        .expect("run zegel-analyzer")
-}
-
-fn stdout(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "exit {:?}: {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout.clone()).expect("utf-8")
-}
+use crate::process::{analyzer, stdout};
 
 fn usage_error(args: &[&str]) -> String {
     let o = analyzer(args);

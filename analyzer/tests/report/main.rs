@@ -5,5 +5,7 @@ mod binary;
 mod common;
 mod docs;
 mod formats;
+#[path = "../support/process.rs"]
+mod process;
 mod review;
 mod views;
