@@ -205,6 +205,10 @@ pub struct VerifyArgs {
     /// Verify only this chain (repeatable); default: every chain in the sources.
     #[arg(long = "chain")]
     pub chains: Vec<String>,
+    /// Report stretches longer than this without any record while a chain's sidecar was
+    /// running (between its start and stop records), e.g. `30m`, `2h`; `0` turns it off.
+    #[arg(long, default_value = "2h", value_parser = humantime::parse_duration)]
+    pub silence: std::time::Duration,
 }
 
 /// Arguments of `gen`.

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
-use zegel_audit::verify::{ChainSummary, Problem};
+use zegel_audit::verify::{ChainSummary, MAX_SILENCES, Problem};
 
 /// The outcome of verifying one chain of one source.
 pub struct ChainResult {
@@ -85,5 +85,60 @@ pub fn print_verify_table(results: &[ChainResult], signatures: bool, file: bool)
     }
     if results.is_empty() {
         println!("note: the sources hold no chains");
+    }
+}
+
+/// Silences shown per chain; the rest are counted.
+const SHOWN_SILENCES: usize = 10;
+
+/// Per valid chain: its sidecar's starts (and those without a stop before them), stops,
+/// log-outage notices, and the silences while it was running.
+pub fn print_coverage(results: &[ChainResult]) {
+    for r in results {
+        let Ok(s) = &r.result else { continue };
+        let c = &s.coverage;
+        println!(
+            "coverage {}: {} starts ({} without a stop before them: crash or kill), {} stops, \
+             {} notices",
+            r.chain, c.starts, c.unclean_starts, c.stops, c.notices
+        );
+        let Some(limit) = c.silence_threshold_us else {
+            continue;
+        };
+        let limit = std::time::Duration::from_micros(limit.unsigned_abs());
+        if c.silences_total == 0 {
+            println!(
+                "  no stretch longer than {} without records while running",
+                humantime::format_duration(limit)
+            );
+            continue;
+        }
+        println!(
+            "  {} stretch(es) longer than {} without records while the sidecar was running:",
+            c.silences_total,
+            humantime::format_duration(limit)
+        );
+        for g in c.silences.iter().take(SHOWN_SILENCES) {
+            let length = std::time::Duration::from_secs(
+                u64::try_from((g.to_us - g.from_us) / 1_000_000).unwrap_or(0),
+            );
+            println!(
+                "  - {} .. {} ({}), after seq {}, before seq {}",
+                utc(g.from_us),
+                utc(g.to_us),
+                humantime::format_duration(length),
+                g.after_seq,
+                g.before_seq
+            );
+        }
+        let more = c.silences_total - c.silences.len().min(SHOWN_SILENCES) as u64;
+        if more > 0 {
+            let kept = if c.silences_total > MAX_SILENCES as u64 {
+                format!(" (the first {MAX_SILENCES} kept)")
+            } else {
+                String::new()
+            };
+            println!("  ... and {more} more{kept}");
+        }
     }
 }

@@ -3,14 +3,14 @@
 
 use crate::archive::{check, manifest, read_checkpoint_files};
 use crate::cli::VerifyArgs;
-use crate::output::{ChainResult, print_verify_table};
+use crate::output::{ChainResult, print_coverage, print_verify_table};
 use crate::{Error, Outcome, source};
 use std::collections::BTreeMap;
 use std::path::Path;
 use zegel_audit::Hash;
 use zegel_audit::checkpoint::Checkpoint;
 use zegel_audit::keys::{VerifyingKey, read_public_key};
-use zegel_audit::verify::{Problem, ProblemKind, verify_store_chain};
+use zegel_audit::verify::{Problem, ProblemKind, VerifyOptions, verify_store_chain_with};
 
 /// Runs `verify` and prints a per-chain summary; any problem makes the outcome a failure.
 pub async fn run(args: &VerifyArgs) -> Result<Outcome, Error> {
@@ -48,13 +48,18 @@ pub async fn run(args: &VerifyArgs) -> Result<Outcome, Error> {
             .map(|c| c.chain_id)
             .collect();
         let chains = wanted(all, &args.chains, store.url())?;
-        let checked = verify_chains(&store, chains, &keys, file.as_deref()).await?;
+        let opts = VerifyOptions {
+            silence_us: silence_us(args.silence),
+            progress: None,
+        };
+        let checked = verify_chains(&store, chains, &keys, file.as_deref(), opts).await?;
         for mut r in checked {
             seam(&store, &mut r, &archived, &mut notes).await?;
             results.push(r);
         }
     }
     print_verify_table(&results, !keys.is_empty(), file.is_some());
+    print_coverage(&results);
     for n in &notes {
         println!("note: {n}");
     }
@@ -122,20 +127,30 @@ async fn seam(
     Ok(())
 }
 
-/// Verifies chains concurrently (each chain is one sequential stream).
+/// `--silence` in µs; zero turns silence reporting off.
+fn silence_us(d: std::time::Duration) -> Option<i64> {
+    (!d.is_zero()).then(|| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+}
+
+/// Verifies chains concurrently (each chain is one sequential stream), with a progress
+/// bar on standard error when it is a terminal.
 async fn verify_chains(
     store: &zegel_audit::Store,
     chains: Vec<String>,
     keys: &[VerifyingKey],
     file: Option<&[Checkpoint]>,
+    mut opts: VerifyOptions,
 ) -> Result<Vec<ChainResult>, Error> {
+    let bar = progress_bar(store, &chains).await?;
+    let b = bar.clone();
+    opts.progress = Some(std::sync::Arc::new(move |n| b.inc(n)));
     let mut set = tokio::task::JoinSet::new();
     for chain in chains {
-        let (store, keys) = (store.clone(), keys.to_vec());
+        let (store, keys, opts) = (store.clone(), keys.to_vec(), opts.clone());
         let file: Option<Vec<Checkpoint>> =
             file.map(|f| f.iter().filter(|c| c.chain_id == chain).cloned().collect());
         set.spawn(async move {
-            let r = verify_store_chain(&store, &chain, &keys, file.as_deref()).await;
+            let r = verify_store_chain_with(&store, &chain, &keys, file.as_deref(), &opts).await;
             r.map(|result| ChainResult {
                 source: store.url().to_owned(),
                 chain,
@@ -148,6 +163,35 @@ async fn verify_chains(
         let r = r.map_err(|e| Error::Usage(format!("verification task failed: {e}")))?;
         out.push(r?);
     }
+    bar.finish_and_clear();
     out.sort_by(|a, b| (&a.source, &a.chain).cmp(&(&b.source, &b.chain)));
     Ok(out)
+}
+
+/// A bar over the records of `chains` (their last seq; pruned records count as done
+/// at once), drawn only on a terminal.
+async fn progress_bar(
+    store: &zegel_audit::Store,
+    chains: &[String],
+) -> Result<indicatif::ProgressBar, Error> {
+    let target = indicatif::ProgressDrawTarget::stderr();
+    if target.is_hidden() {
+        return Ok(indicatif::ProgressBar::hidden());
+    }
+    let mut total = 0u64;
+    let mut pruned = 0u64;
+    for chain in chains {
+        if let Some(zegel_audit::store::rows::Row::Record(r)) = store.tail(chain).await? {
+            total += r.seq;
+        }
+        pruned += store.first_seq(chain).await?.map_or(0, |f| f - 1);
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(Some(total), target);
+    let style = indicatif::ProgressStyle::with_template(
+        "verifying {wide_bar} {human_pos}/{human_len} records, {per_sec}, {eta} left",
+    )
+    .map_err(|e| Error::Usage(format!("progress bar: {e}")))?;
+    bar.set_style(style);
+    bar.inc(pruned);
+    Ok(bar)
 }

@@ -7,8 +7,12 @@
 //! `store.rs` feeds it from a database, across an archive seam when the chain's first
 //! records were archived and pruned.
 
+mod coverage;
 mod store;
-pub use store::{chain_checkpoints, verify_store_chain};
+pub use coverage::{Coverage, MAX_SILENCES, Silence};
+pub use store::{VerifyOptions, chain_checkpoints, verify_store_chain, verify_store_chain_with};
+
+use coverage::CoverageTracker;
 
 use crate::chain::{Chainer, Hash, genesis};
 use crate::checkpoint::Checkpoint;
@@ -161,6 +165,8 @@ pub struct ChainSummary {
     pub checkpoints_verified: usize,
     /// Whether signatures were checked (a public key was given).
     pub signatures_checked: bool,
+    /// Running periods, restarts and silences, from the records verified.
+    pub coverage: Coverage,
 }
 
 /// Where a checkpoint came from.
@@ -184,6 +190,7 @@ pub struct ChainVerifier {
     problems: Vec<Problem>,
     summary: ChainSummary,
     archive_heads: BTreeMap<u64, Hash>,
+    coverage: CoverageTracker,
 }
 
 impl ChainVerifier {
@@ -207,6 +214,7 @@ impl ChainVerifier {
             last_good_cp: None,
             problems: Vec::new(),
             archive_heads: BTreeMap::new(),
+            coverage: CoverageTracker::default(),
             summary: ChainSummary {
                 chain_id: chain_id.to_owned(),
                 records: 0,
@@ -216,10 +224,18 @@ impl ChainVerifier {
                 last_checkpoint: None,
                 checkpoints_verified: 0,
                 signatures_checked: !keys.is_empty(),
+                coverage: Coverage::default(),
             },
         };
         v.check_checkpoints(checkpoints, keys, file_given);
         v
+    }
+
+    /// Also reports stretches longer than `threshold_us` without records while the
+    /// sidecar was running ([`Coverage::silences`]).
+    pub fn with_silence(mut self, threshold_us: i64) -> Self {
+        self.coverage = std::mem::take(&mut self.coverage).with_silence(threshold_us);
+        self
     }
 
     /// Continues a chain after record `seq` whose hash is `hash` (already trusted, e.g.
@@ -413,6 +429,8 @@ impl ChainVerifier {
             }
             self.last_good_cp = Some(cp.clone());
         }
+        self.coverage
+            .observe(rec.seq, rec.event.kind, rec.event.time_us);
         let s = &mut self.summary;
         s.records += 1;
         s.first_time_us.get_or_insert(rec.event.time_us);
@@ -439,6 +457,7 @@ impl ChainVerifier {
         }
         self.summary.head = self.prev;
         self.summary.last_checkpoint = self.last_good_cp;
+        self.summary.coverage = self.coverage.finish();
         Ok(self.summary)
     }
 }

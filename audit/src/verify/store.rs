@@ -33,6 +33,16 @@ pub async fn chain_checkpoints(
     Ok(cps)
 }
 
+/// How [`verify_store_chain_with`] reports beyond integrity.
+#[derive(Clone, Default)]
+pub struct VerifyOptions {
+    /// Report stretches longer than this (µs) without records while the sidecar was
+    /// running ([`super::Coverage`]).
+    pub silence_us: Option<i64>,
+    /// Called with the number of rows read after each page (a progress bar).
+    pub progress: Option<std::sync::Arc<dyn Fn(u64) + Send + Sync>>,
+}
+
 /// Verifies `chain_id` in `store` against its checkpoints (database rows, and the
 /// `file` checkpoints when given) and the public `keys`.
 pub async fn verify_store_chain(
@@ -41,8 +51,22 @@ pub async fn verify_store_chain(
     keys: &[VerifyingKey],
     file: Option<&[Checkpoint]>,
 ) -> Result<Result<ChainSummary, Problem>, StoreError> {
+    verify_store_chain_with(store, chain_id, keys, file, &VerifyOptions::default()).await
+}
+
+/// [`verify_store_chain`], measuring silences and reporting progress as `opts` says.
+pub async fn verify_store_chain_with(
+    store: &Store,
+    chain_id: &str,
+    keys: &[VerifyingKey],
+    file: Option<&[Checkpoint]>,
+    opts: &VerifyOptions,
+) -> Result<Result<ChainSummary, Problem>, StoreError> {
     let cps = chain_checkpoints(store, chain_id, file).await?;
     let mut v = ChainVerifier::new(chain_id, cps, keys, file.is_some());
+    if let Some(us) = opts.silence_us {
+        v = v.with_silence(us);
+    }
     let mut from = 1u64;
     let marks = store.archive_marks(chain_id).await?;
     // A chain pruned up to its last record has no rows: it continues from its mark.
@@ -63,6 +87,9 @@ pub async fn verify_store_chain(
                 from = from.max(r.seq + 1);
             }
             v.push(row);
+        }
+        if let Some(progress) = &opts.progress {
+            progress(n as u64);
         }
         if n < PAGE as usize || v.has_record_problem() {
             break;
