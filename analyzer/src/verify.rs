@@ -188,7 +188,7 @@ async fn progress_bar(
     }
     let bar = indicatif::ProgressBar::with_draw_target(Some(total), target);
     let style = indicatif::ProgressStyle::with_template(
-        "verifying {wide_bar} {human_pos}/{human_len} records, {per_sec}, {eta} left",
+        "verifying {wide_bar} {human_pos}/{human_len} records ({percent}%), {eta} left",
     )
     .map_err(|e| Error::Usage(format!("progress bar: {e}")))?;
     bar.set_style(style);
