@@ -98,8 +98,8 @@ pub fn print_coverage(results: &[ChainResult]) {
         let Ok(s) = &r.result else { continue };
         let c = &s.coverage;
         println!(
-            "coverage {}: {} starts ({} without a stop before them: crash or kill), {} stops, \
-             {} notices",
+            "coverage {}: sidecar starts {} (without a stop before them, a crash or kill: {}), \
+             stops {}, log outage notices {}",
             r.chain, c.starts, c.unclean_starts, c.stops, c.notices
         );
         let Some(limit) = c.silence_threshold_us else {
