@@ -309,7 +309,7 @@ fn insert_batch(
 ) -> rusqlite::Result<()> {
     let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     {
-        let mut insert = tx.prepare_cached(&insert_sql())?;
+        let mut insert = tx.prepare_cached(insert_sql())?;
         for r in records {
             insert.execute(params![
                 chain_id,
@@ -327,12 +327,16 @@ fn insert_batch(
     tx.commit()
 }
 
-fn insert_sql() -> String {
-    let marks = vec!["?"; RECORD_COLUMNS.len()].join(", ");
-    format!(
-        "INSERT INTO zegel_records ({}) VALUES ({marks})",
-        RECORD_COLUMNS.join(", ")
-    )
+/// The one-row INSERT, built once (its text is also the prepared-statement cache key).
+fn insert_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        let marks = vec!["?"; RECORD_COLUMNS.len()].join(", ");
+        format!(
+            "INSERT INTO zegel_records ({}) VALUES ({marks})",
+            RECORD_COLUMNS.join(", ")
+        )
+    })
 }
 
 /// Copies the WAL into the database file after commits, at most every

@@ -45,12 +45,6 @@ struct InFlight {
 
 type CommitResult = Result<Vec<EncodedRecord>, StoreError>;
 
-/// A batch sealed on top of the chain head (committed or in flight), not yet sent.
-struct Sealed {
-    subs: Vec<Submission>,
-    records: Vec<EncodedRecord>,
-}
-
 /// A period during which the database failed.
 struct Outage {
     since_us: i64,
@@ -199,32 +193,36 @@ impl Task {
         }
         let (from_seq, from) = self.sealed_head();
         let records = self.seal(from_seq, from, batch.iter_mut().map(|s| &mut s.event));
-        let sealed = Sealed {
-            subs: std::mem::take(batch),
-            records,
-        };
+        let subs = std::mem::take(batch);
         let mut done = Vec::new();
         while self.in_flight.len() >= self.depth {
             let Some(f) = self.in_flight.pop_front() else {
                 break;
             };
             let result = joined(f.commit.await);
-            if result.is_err() {
-                self.acknowledge(f.subs, result).await;
-                self.abandon_in_flight().await;
-                // Sealed on top of records that did not commit: these cannot be stored
-                // as sealed; the chain goes on from the database's tail after recovery.
-                for (subs, r) in done {
-                    self.acknowledge(subs, r).await;
-                }
-                return self.refuse(sealed.subs.into_iter());
-            }
+            let failed = result.is_err();
             done.push((f.subs, result));
+            if failed {
+                break;
+            }
         }
-        // Start first: the database works while the submitters are answered.
-        self.start_commit(sealed);
+        let failed = done.last().is_some_and(|(_, r)| r.is_err());
+        // Sealed on top of records that did not commit, this batch cannot be stored as
+        // sealed: it is refused, and the chain goes on from the database's tail after
+        // recovery. Otherwise it starts first: the database works while the submitters
+        // of the finished commits are answered.
+        let refused = if failed {
+            Some(subs)
+        } else {
+            self.start_commit(subs, records);
+            None
+        };
         for (subs, r) in done {
             self.acknowledge(subs, r).await;
+        }
+        if let Some(subs) = refused {
+            self.abandon_in_flight().await;
+            self.refuse(subs.into_iter());
         }
     }
 
@@ -236,17 +234,13 @@ impl Task {
             .map_or((self.head_seq, self.head), |f| f.head)
     }
 
-    fn start_commit(&mut self, sealed: Sealed) {
-        let Some(head) = sealed.records.last().map(|r| (r.seq, r.hash)) else {
+    fn start_commit(&mut self, subs: Vec<Submission>, records: Vec<EncodedRecord>) {
+        let Some(head) = records.last().map(|r| (r.seq, r.hash)) else {
             return;
         };
         // Handed to the store now, in sealing order; the task only waits for the outcome.
-        let commit = tokio::spawn(self.store.append_owned(&self.cfg.chain_id, sealed.records));
-        self.in_flight.push_back(InFlight {
-            subs: sealed.subs,
-            commit,
-            head,
-        });
+        let commit = tokio::spawn(self.store.append_owned(&self.cfg.chain_id, records));
+        self.in_flight.push_back(InFlight { subs, commit, head });
     }
 
     /// Takes the outcome of the oldest commit in flight. After a failure, the later
