@@ -339,11 +339,55 @@ async fn a_tampered_payload_fails_the_signature() {
     let (_server, id, _, ed) = three_keys().await;
     let token = RSA.1.sign(&claims());
     for signed in [token, ed.sign(&claims())] {
+        // The genuine token is verified (and remembered) first: a remembered token
+        // must not vouch for another text with the same signature.
+        assert!(verdict(&id, &signed).await.is_ok());
         let parts: Vec<&str> = signed.split('.').collect();
         let forged = b64url(with(claims(), "sub", json!("admin")).to_string().as_bytes());
         let tampered = format!("{}.{forged}.{}", parts[0], parts[2]);
         assert_eq!(verdict(&id, &tampered).await, rejected("invalid signature"));
     }
+}
+
+#[tokio::test]
+async fn a_remembered_token_still_expires() {
+    let server = JwksServer::start(jwks(&[&RSA.1])).await;
+    let mut cfg = config(Some(server.url()));
+    cfg.leeway_seconds = 0;
+    let id = identifier(cfg).await;
+    let token = RSA.1.sign(&with(claims(), "exp", json!(now() + 1)));
+    for _ in 0..3 {
+        assert_eq!(verdict(&id, &token).await.expect("valid").user_id, "u-123");
+    }
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(verdict(&id, &token).await, rejected("token expired"));
+    assert_eq!(verdict(&id, &token).await, rejected("token expired"));
+}
+
+#[tokio::test]
+async fn a_withdrawn_key_ends_its_remembered_tokens() {
+    let (kept, dropped) = (ed_signer("ed-kept"), ed_signer("ed-dropped"));
+    let server = JwksServer::start(jwks(&[&kept, &dropped])).await;
+    let mut cfg = config(Some(server.url()));
+    (cfg.jwks_min_refresh_seconds, cfg.jwks_max_age_seconds) = (1, 1);
+    let id = identifier(cfg).await;
+    let (a, b) = (kept.sign(&claims()), dropped.sign(&claims()));
+    assert!(verdict(&id, &a).await.is_ok() && verdict(&id, &b).await.is_ok());
+    assert!(verdict(&id, &b).await.is_ok(), "remembered");
+
+    server.set(jwks(&[&kept]));
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(verdict(&id, &b).await, rejected("unknown key id"));
+    assert!(
+        verdict(&id, &a).await.is_ok(),
+        "the other key's token lives on"
+    );
+
+    // The same key id published with another key: the old token no longer verifies.
+    let impostor = ed_signer("ed-kept");
+    server.set(jwks(&[&impostor]));
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(verdict(&id, &a).await, rejected("invalid signature"));
 }
 
 #[tokio::test]

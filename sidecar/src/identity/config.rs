@@ -63,6 +63,10 @@ pub struct JwtConfig {
     /// Timeout of one JWKS fetch, in milliseconds.
     #[serde(default = "default_timeout_ms")]
     pub jwks_timeout_ms: u64,
+    /// Bytes (estimated) of verified tokens to remember, so a repeated token is not
+    /// verified again while it is valid and its key is published; 0 turns this off.
+    #[serde(default = "default_verified_cache_bytes")]
+    pub verified_cache_bytes: u64,
     /// Which claims hold the identity fields.
     #[serde(default)]
     pub claims: ClaimMap,
@@ -236,6 +240,10 @@ fn default_min_refresh() -> u64 {
 
 fn default_max_age() -> u64 {
     3600
+}
+
+fn default_verified_cache_bytes() -> u64 {
+    4 * 1024 * 1024
 }
 
 fn default_timeout_ms() -> u64 {

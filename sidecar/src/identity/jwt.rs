@@ -4,6 +4,8 @@
 //! Checks: the header's `alg` is allowed and equals the key's own algorithm, the
 //! signature, `exp` and `nbf` within the leeway, and `iss` and `aud` (both required).
 //! Reasons are short and never contain the token, since they go into the access log.
+//! A token that verified is remembered (`verified.rs`) and only re-checked for time and
+//! key on later requests.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,6 +19,7 @@ use serde_json::Value;
 use super::config::{ClaimMap, JwtConfig};
 use super::jwks::{Jwks, Origin, VerifyKey};
 use super::jwks_fetch::Fetcher;
+use super::verified::{Verified, VerifiedTokens};
 use super::{Identity, IdentityError, claims, token};
 
 /// A configured JWT source.
@@ -25,6 +28,8 @@ pub(crate) struct JwtSource {
     allowed: Vec<Algorithm>,
     validations: HashMap<Algorithm, Validation>,
     claims: ClaimMap,
+    leeway: u64,
+    verified: Option<VerifiedTokens>,
 }
 
 impl JwtSource {
@@ -55,6 +60,8 @@ impl JwtSource {
             allowed: cfg.algorithms.clone(),
             validations,
             claims: cfg.claims.clone(),
+            leeway: cfg.leeway_seconds,
+            verified: VerifiedTokens::new(cfg.verified_cache_bytes),
         })
     }
 
@@ -70,6 +77,9 @@ impl JwtSource {
     }
 
     async fn verify(&self, token: &str) -> Result<Identity, IdentityError> {
+        if let Some(identity) = self.reuse(token).await {
+            return Ok(identity);
+        }
         let header = token::header(token, &self.allowed)?;
         let keys = self
             .jwks
@@ -83,8 +93,30 @@ impl JwtSource {
             };
             return Err(rejected(reason));
         }
-        let claims = self.verify_with(token, header.alg, &keys)?;
-        claims::identity(&claims, &self.claims)
+        let (claims, key) = self.verify_with(token, header.alg, &keys)?;
+        let identity = claims::identity(&claims, &self.claims)?;
+        if let Some(cache) = &self.verified {
+            let entry = Verified::new(identity.clone(), &claims, header.kid, header.alg, key);
+            if let Some(entry) = entry {
+                cache.insert(token, entry);
+            }
+        }
+        Ok(identity)
+    }
+
+    /// The identity of a token verified before, when it is still inside its validity
+    /// window and the key that verified it is still published. Anything else goes the
+    /// full way (and gets the full way's rejection reason).
+    async fn reuse(&self, token: &str) -> Option<Identity> {
+        let cache = self.verified.as_ref()?;
+        let hit = cache.get(token)?;
+        let keys = self.jwks.candidates(hit.kid.as_deref(), hit.alg).await;
+        let now = jsonwebtoken::get_current_timestamp();
+        if hit.current(now, self.leeway) && keys.iter().any(|k| Arc::ptr_eq(k, &hit.key)) {
+            return Some(hit.identity.clone());
+        }
+        cache.remove(token);
+        None
     }
 
     /// Tries the candidate keys; only a bad signature moves on to the next key.
@@ -93,7 +125,7 @@ impl JwtSource {
         token: &str,
         alg: Algorithm,
         keys: &[Arc<VerifyKey>],
-    ) -> Result<Value, IdentityError> {
+    ) -> Result<(Value, Arc<VerifyKey>), IdentityError> {
         let validation = self
             .validations
             .get(&alg)
@@ -104,7 +136,7 @@ impl JwtSource {
                 continue;
             }
             match jsonwebtoken::decode::<Value>(token, &key.key, validation) {
-                Ok(data) => return Ok(data.claims),
+                Ok(data) => return Ok((data.claims, Arc::clone(key))),
                 Err(e) if matches!(e.kind(), ErrorKind::InvalidSignature) => {
                     last = reason(e.kind())
                 }

@@ -32,6 +32,7 @@ mod jwks_fetch;
 mod jwt;
 mod mtls;
 mod token;
+mod verified;
 
 pub use config::{
     ClaimMap, ConfigError, ForwardConfig, HeadersConfig, IdentityConfig, JwtConfig, MtlsConfig,
