@@ -177,7 +177,13 @@ fn outcome(a: &Event, seq: u64) -> Event {
 /// `dir`; returns the source URL.
 pub async fn write_log(dir: &Path, accesses: &[Access]) -> String {
     let url = format!("sqlite:{}", dir.join("log.db").display());
-    let store = Store::open(&url, &StoreOptions::default())
+    write_log_at(&url, accesses).await;
+    url
+}
+
+/// Writes `accesses`, each followed by its outcome, as chain `c1` of the log at `url`.
+pub async fn write_log_at(url: &str, accesses: &[Access]) {
+    let store = Store::open(url, &StoreOptions::default())
         .await
         .expect("open");
     let key = keys::generate().expect("key");
@@ -191,7 +197,6 @@ pub async fn write_log(dir: &Path, accesses: &[Access]) -> String {
     }
     drop(writer);
     task.shutdown().await.expect("shutdown");
-    url
 }
 
 /// The planted log and its directory CSVs.

@@ -5,6 +5,9 @@ mod binary;
 mod common;
 mod docs;
 mod formats;
+#[path = "../support/pg.rs"]
+mod pg;
+mod postgres;
 #[path = "../support/process.rs"]
 mod process;
 mod review;
