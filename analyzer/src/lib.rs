@@ -24,6 +24,7 @@ pub mod parquet_dir;
 pub mod partition;
 pub mod print;
 pub mod provider;
+pub mod pushdown;
 pub mod query;
 pub mod report;
 pub mod session;

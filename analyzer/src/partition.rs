@@ -1,6 +1,8 @@
 //! One partition of the `access` table over a database: a range of one chain, read page
 //! by page (`Store::read_page`) and turned into a batch per page as the query consumes
-//! them. At most a couple of pages per partition are in memory at any time.
+//! them. At most a couple of pages per partition are in memory at any time. With a time
+//! window (`pushdown.rs`) the range is read in windows of [`PAGE_ROWS`] sequence numbers
+//! (`Store::read_window`), and the database leaves out the rows outside the time window.
 
 use crate::batch;
 use datafusion::arrow::datatypes::SchemaRef;
@@ -10,8 +12,8 @@ use datafusion::physical_plan::stream::RecordBatchReceiverStreamBuilder;
 use datafusion::physical_plan::streaming::PartitionStream;
 use std::sync::Arc;
 use tokio::sync::mpsc::Sender;
-use zegel_audit::store::Store;
 use zegel_audit::store::rows::Row;
+use zegel_audit::store::{Store, TimeBounds};
 
 /// Rows per `read_page` call, and so per batch.
 pub const PAGE_ROWS: u32 = 8192;
@@ -30,6 +32,11 @@ pub struct ChainPartition {
     pub from: u64,
     /// First sequence number not to read; `None` reads to the end of the chain.
     pub to: Option<u64>,
+    /// The chain's last sequence number when the query was set up: where reading by
+    /// windows stops when `to` is `None`.
+    pub head: u64,
+    /// Rows outside this window are not read.
+    pub time: TimeBounds,
     /// Indices into [`crate::table::COLUMNS`] of the columns to build.
     pub projection: Arc<[usize]>,
     /// The projected schema.
@@ -85,6 +92,9 @@ impl ChainPartition {
         self,
         tx: Sender<Result<datafusion::arrow::record_batch::RecordBatch, DataFusionError>>,
     ) -> Result<(), DataFusionError> {
+        if !self.time.is_open() {
+            return self.pump_windows(tx).await;
+        }
         let mut next = self.from;
         loop {
             let limit = match self.to {
@@ -110,6 +120,34 @@ impl ChainPartition {
                 return Ok(());
             }
         }
+    }
+
+    /// Reads `[from, to)` (or up to the head at set-up) in windows of sequence numbers,
+    /// each filtered by time in the database; empty windows send nothing.
+    async fn pump_windows(
+        self,
+        tx: Sender<Result<datafusion::arrow::record_batch::RecordBatch, DataFusionError>>,
+    ) -> Result<(), DataFusionError> {
+        let end = self.to.unwrap_or(self.head.saturating_add(1));
+        let mut next = self.from;
+        while next < end {
+            let upto = end.min(next.saturating_add(u64::from(PAGE_ROWS)));
+            let rows = (self
+                .store
+                .read_window(&self.chain_id, next, upto, self.time)
+                .await)
+                .map_err(|e| DataFusionError::External(Box::new(e)))?;
+            let records = self.records(rows, next)?;
+            next = upto;
+            if records.is_empty() {
+                continue;
+            }
+            let batch = batch::build(&self.schema, &self.projection, &self.chain_id, &records)?;
+            if tx.send(Ok(batch)).await.is_err() {
+                return Ok(());
+            }
+        }
+        Ok(())
     }
 
     /// The records of a page; a malformed row fails the stream.

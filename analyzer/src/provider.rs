@@ -2,10 +2,12 @@
 //! consumed, see `partition.rs`) and every Parquet directory, as one table.
 //!
 //! Filters are offered to the sources as hints (`Inexact`): Parquet uses them to skip
-//! row groups, databases use `chain_id = '...'` / `chain_id IN (...)` to skip chains;
-//! DataFusion still applies every filter itself.
+//! row groups, databases use `chain_id = '...'` / `chain_id IN (...)` to skip chains,
+//! bounds on `seq` to read only that range and bounds on `time` to have the database
+//! leave out other rows (`pushdown.rs`); DataFusion still applies every filter itself.
 
 use crate::partition::ChainPartition;
+use crate::pushdown::Bounds;
 use crate::table::access_schema;
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::SchemaRef;
@@ -60,24 +62,34 @@ impl AccessTable {
         projection: &Arc<[usize]>,
         schema: &SchemaRef,
         wanted: Option<&BTreeSet<String>>,
+        bounds: &Bounds,
         target: usize,
     ) -> Vec<Arc<dyn PartitionStream>> {
+        if bounds.is_empty() {
+            return Vec::new();
+        }
         let chains: Vec<&Chain> = (self.chains.iter())
             .filter(|c| c.head > 0 && wanted.is_none_or(|w| w.contains(&c.chain_id)))
+            .filter(|c| bounds.seq_min <= c.head)
             .collect();
         let per_chain = (target / chains.len().max(1)).max(1) as u64;
         let mut out: Vec<Arc<dyn PartitionStream>> = Vec::new();
         for c in chains {
-            let step = c.head.div_ceil(per_chain).max(1);
-            let mut from = 1;
-            while from <= c.head {
-                let last_range = from + step > c.head;
+            // Without an upper bound the last range reads on: records appended since
+            // set-up are included. With one, reading stops there.
+            let last = c.head.min(bounds.seq_max);
+            let bounded = bounds.seq_max <= c.head;
+            let step = (last + 1 - bounds.seq_min).div_ceil(per_chain).max(1);
+            let mut from = bounds.seq_min;
+            while from <= last {
+                let last_range = from + step > last;
                 out.push(Arc::new(ChainPartition {
                     store: c.store.clone(),
                     chain_id: c.chain_id.clone(),
                     from,
-                    // The last range reads on: records appended since set-up are included.
-                    to: (!last_range).then_some(from + step),
+                    to: (!last_range || bounded).then_some((from + step).min(last + 1)),
+                    head: c.head,
+                    time: bounds.time,
                     projection: Arc::clone(projection),
                     schema: Arc::clone(schema),
                 }));
@@ -116,8 +128,9 @@ impl TableProvider for AccessTable {
         let indices: Arc<[usize]> = projection.unwrap_or(&all).as_slice().into();
         let schema = Arc::new(access_schema().project(&indices)?);
         let wanted = wanted_chains(filters);
+        let bounds = Bounds::from_filters(filters);
         let target = state.config().target_partitions();
-        let parts = self.partitions(&indices, &schema, wanted.as_ref(), target);
+        let parts = self.partitions(&indices, &schema, wanted.as_ref(), &bounds, target);
         let mut plans: Vec<Arc<dyn ExecutionPlan>> = Vec::new();
         if !parts.is_empty() {
             let exec = StreamingTableExec::try_new(

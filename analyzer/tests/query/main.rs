@@ -10,6 +10,7 @@ mod pg;
 mod postgres;
 #[path = "../support/process.rs"]
 mod process;
+mod pushdown;
 mod sources;
 mod sql;
 mod streaming;

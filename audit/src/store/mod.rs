@@ -23,6 +23,22 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use archive::ArchiveMark;
+
+/// A time window on `time_us`: from inclusive, to exclusive; `None` is unbounded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TimeBounds {
+    /// First microsecond in the window.
+    pub from_us: Option<i64>,
+    /// First microsecond after the window.
+    pub to_us: Option<i64>,
+}
+
+impl TimeBounds {
+    /// Whether the window is unbounded on both sides.
+    pub fn is_open(&self) -> bool {
+        self.from_us.is_none() && self.to_us.is_none()
+    }
+}
 pub use lock::ChainLock;
 
 /// Errors of the store. Every variant says which database (without its password).
@@ -384,6 +400,35 @@ impl Store {
         let from = i64::try_from(from).unwrap_or(i64::MAX);
         self.fetch_rows(sql, chain_id, &[from, i64::from(limit)])
             .await
+    }
+
+    /// The rows of `chain_id` with `from <= seq < to` whose `time_us` lies in `time`, in
+    /// sequence order. The database applies the time window (no index: it still walks
+    /// the sequence range, but rows outside the window are neither sent nor decoded).
+    pub async fn read_window(
+        &self,
+        chain_id: &str,
+        from: u64,
+        to: u64,
+        time: TimeBounds,
+    ) -> Result<Vec<Row>, StoreError> {
+        let mut sql = format!(
+            "SELECT {} FROM zegel_records WHERE chain_id = {} AND seq >= {} AND seq < {}",
+            schema::select_columns(),
+            self.ph(1),
+            self.ph(2),
+            self.ph(3)
+        );
+        let as_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        let mut ints = vec![as_i64(from), as_i64(to)];
+        for (bound, op) in [(time.from_us, ">="), (time.to_us, "<")] {
+            if let Some(us) = bound {
+                ints.push(us);
+                sql.push_str(&format!(" AND time_us {op} {}", self.ph(ints.len() + 1)));
+            }
+        }
+        sql.push_str(" ORDER BY seq");
+        self.fetch_rows(sql, chain_id, &ints).await
     }
 
     async fn fetch_rows(
