@@ -26,7 +26,8 @@ pub async fn run(args: &VerifyArgs) -> Result<Outcome, Error> {
     let mut archived: BTreeMap<String, Vec<(u64, Hash)>> = BTreeMap::new();
     for dir in dirs {
         for chain in wanted(manifest::chains(Path::new(dir))?, &args.chains, dir)? {
-            let checked = check::chain(Path::new(dir), &chain, &keys, file.as_deref())?;
+            let silence = silence_us(args.silence);
+            let checked = check::chain(Path::new(dir), &chain, &keys, file.as_deref(), silence)?;
             archived
                 .entry(chain.clone())
                 .or_default()

@@ -206,3 +206,40 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+#[test]
+fn an_archive_alone_shows_its_coverage() {
+    let log = Log::new();
+    let (key, cp) = (log.p("k.pem"), log.p("cp.jsonl"));
+    let out = log.run(&[
+        "gen",
+        "--db",
+        &log.db,
+        "--key",
+        s(&key),
+        "--checkpoint-file",
+        s(&cp),
+        "--chain",
+        "c1",
+        "--records",
+        "3000",
+        "--staff",
+        "60",
+    ]);
+    assert!(out.status.success());
+    assert!(log.archive().status.success());
+    let archive = log.p("archive");
+    let verify = |silence: &str| {
+        let out = log.keyed("verify", &["-s", s(&archive), "--silence", silence]);
+        assert_eq!(out.status.code(), Some(0));
+        stdout(&out)
+    };
+    let shown = verify("1s");
+    assert!(shown.contains("coverage c1: sidecar starts 1 "), "{shown}");
+    assert!(
+        shown.contains("longer than 1s without records while the sidecar was running"),
+        "{shown}"
+    );
+    let off = verify("0s");
+    assert!(!off.contains("without records while"), "{off}");
+}

@@ -24,12 +24,14 @@ pub struct Checked {
     pub ends: Vec<(u64, Hash)>,
 }
 
-/// Verifies the archive of `chain` under `root`.
+/// Verifies the archive of `chain` under `root`; with `silence_us`, its coverage also
+/// lists stretches longer than that without records while the sidecar was running.
 pub fn chain(
     root: &Path,
     chain: &str,
     keys: &[VerifyingKey],
     file: Option<&[Checkpoint]>,
+    silence_us: Option<i64>,
 ) -> Result<Checked, Error> {
     let manifests = manifest::read_all(root, chain)?;
     let last = manifests.last().map_or(0, |(_, m)| m.to_seq);
@@ -44,6 +46,9 @@ pub fn chain(
             .map(|c| (c.clone(), CheckpointSource::File)),
     );
     let mut v = ChainVerifier::new(chain, cps, keys, file.is_some());
+    if let Some(us) = silence_us {
+        v = v.with_silence(us);
+    }
     let marks: Vec<ArchiveMark> = manifests.iter().filter_map(|(_, m)| mark_of(m)).collect();
     v.expect_archive_heads(&marks);
     let chain_dir = manifest::chain_dir(root, chain);
