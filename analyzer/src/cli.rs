@@ -195,6 +195,18 @@ pub struct VerifyArgs {
     /// A log database: `sqlite:PATH` or `postgres://USER@HOST/DB`. Repeatable.
     #[arg(long = "source", short = 's', required = true, env = "ZEGEL_SOURCE")]
     pub sources: Vec<String>,
+    /// Keys, checkpoint files and the silence threshold.
+    #[command(flatten)]
+    pub integrity: IntegrityArgs,
+    /// Verify only this chain (repeatable); default: every chain in the sources.
+    #[arg(long = "chain")]
+    pub chains: Vec<String>,
+}
+
+/// What verification checks against, shared by `verify` and `report compliance` so the
+/// flags mean the same in both.
+#[derive(Debug, Clone, Args)]
+pub struct IntegrityArgs {
     /// Public key file(s) (SPKI PEM) that checkpoints must be signed with. Without one,
     /// signatures are not checked, and the output says so.
     #[arg(long = "public-key", short = 'k')]
@@ -202,9 +214,6 @@ pub struct VerifyArgs {
     /// Checkpoint file(s) written by the sidecar, the anchor outside the database.
     #[arg(long = "checkpoint-file", short = 'c')]
     pub checkpoint_files: Vec<PathBuf>,
-    /// Verify only this chain (repeatable); default: every chain in the sources.
-    #[arg(long = "chain")]
-    pub chains: Vec<String>,
     /// Report stretches longer than this without any record while a chain's sidecar was
     /// running (between its start and stop records), e.g. `30m`, `2h`; `0` turns it off.
     #[arg(long, default_value = "2h", value_parser = humantime::parse_duration)]
