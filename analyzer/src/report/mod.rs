@@ -11,6 +11,7 @@
 
 pub mod adoption;
 pub mod daily;
+pub mod html_style;
 pub mod employee_access;
 pub mod patient_access;
 pub mod period;
@@ -188,7 +189,7 @@ pub async fn run(args: &ReportArgs) -> Result<Outcome, Error> {
     let report = build(&ctx, &opts, &args.sources).await?;
     let doc = render::render(&report, args.format, args.max_rows)?;
     print::write_document(args.output.as_deref(), doc.as_bytes())?;
-    Ok(Outcome::Ok)
+    Ok(report.outcome())
 }
 
 /// The query session plus the `period` view and empty stand-ins for missing directory
@@ -244,6 +245,7 @@ pub async fn build(
         sources: sources.iter().map(|s| redact(s)).collect(),
         generated_at: opts.period.now(),
         sections,
+        verdict: None,
     })
 }
 

@@ -91,6 +91,7 @@ pub fn word(lang: Lang, key: &str) -> &'static str {
         "yes" => ["ja", "yes"],
         "no" => ["nee", "no"],
         "contents" => ["Inhoud", "Contents"],
+        "verdict" => ["Oordeel", "Verdict"],
         "footer" => [
             "Gemaakt door zegel-analyzer uit het toegangslog (NEN 7513). De SQL van elk onderdeel staat in docs/reports.md.",
             "Made by zegel-analyzer from the access log (NEN 7513). The SQL of every section is in docs/reports.md.",
