@@ -362,6 +362,9 @@ pub enum ReportFormat {
     Json,
     /// A self-contained HTML page (inline CSS and SVG, no scripts).
     Html,
+    /// The HTML page printed to PDF by headless Chromium (needs --output; Chromium from
+    /// PATH or env ZEGEL_CHROMIUM).
+    Pdf,
 }
 
 /// Language of a report.

@@ -14,6 +14,7 @@ pub mod daily;
 pub mod html_style;
 pub mod employee_access;
 pub mod patient_access;
+pub mod pdf;
 pub mod period;
 pub mod record_access;
 pub mod render;
@@ -23,7 +24,7 @@ pub mod section;
 pub mod svg;
 pub mod texts;
 
-use crate::cli::{Interval, Lang, ReportArgs, ReportName};
+use crate::cli::{Interval, Lang, ReportArgs, ReportFormat, ReportName};
 use crate::directory::{CARE_RELATIONS, PATIENTS, STAFF};
 use crate::session::{self, Tables};
 use crate::{Error, Outcome, print};
@@ -32,6 +33,7 @@ use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use period::Period;
 use section::{Need, Report, Section};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// What the sections of a report depend on, checked once.
@@ -59,6 +61,8 @@ pub struct Options {
     pub by: Interval,
     /// Which directory tables were given.
     pub given: Vec<Need>,
+    /// `--format pdf`: the Chromium that prints it.
+    pub chromium: Option<PathBuf>,
 }
 
 impl Options {
@@ -77,6 +81,13 @@ impl Options {
                 "--outlier-factor must be a number above 0".into(),
             ));
         }
+        let chromium = match args.format {
+            ReportFormat::Pdf if args.output.is_none() => {
+                return Err(Error::Usage("--format pdf needs --output FILE".into()));
+            }
+            ReportFormat::Pdf => Some(pdf::find()?),
+            _ => None,
+        };
         let given = [
             (Need::Staff, &args.staff),
             (Need::Patients, &args.patients),
@@ -101,6 +112,7 @@ impl Options {
                 .filter(|g| g.1.is_some())
                 .map(|g| g.0)
                 .collect(),
+            chromium,
         })
     }
 
@@ -188,7 +200,11 @@ pub async fn run(args: &ReportArgs) -> Result<Outcome, Error> {
     let ctx = context(&tables, &opts.period).await?;
     let report = build(&ctx, &opts, &args.sources).await?;
     let doc = render::render(&report, args.format, args.max_rows)?;
-    print::write_document(args.output.as_deref(), doc.as_bytes())?;
+    let doc = match &opts.chromium {
+        Some(chromium) => pdf::print(&doc, chromium).await?,
+        None => doc.into_bytes(),
+    };
+    print::write_document(args.output.as_deref(), &doc)?;
     Ok(report.outcome())
 }
 

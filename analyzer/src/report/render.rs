@@ -9,13 +9,13 @@ use crate::cli::ReportFormat;
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::{Map, Value, json};
 
-/// The whole document.
+/// The whole document (for `pdf`: the HTML page that is printed).
 pub fn render(report: &Report, format: ReportFormat, max_rows: usize) -> Result<String, Error> {
     match format {
         ReportFormat::Table => Ok(table(report, max_rows)),
         ReportFormat::Csv => csv(report),
         ReportFormat::Json => Ok(json(report)),
-        ReportFormat::Html => Ok(render_html::html(report, max_rows)),
+        ReportFormat::Html | ReportFormat::Pdf => Ok(render_html::html(report, max_rows)),
     }
 }
 
