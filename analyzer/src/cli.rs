@@ -34,8 +34,9 @@ pub enum Command {
     /// the database chain at a signed checkpoint. Exit 0 done, 1 refused, 2 usage or I/O.
     Prune(PruneArgs),
     /// A named report for the privacy or security officer (docs/reports.md): the patient
-    /// view, per employee, per day, per record, the systematic review, adoption.
-    /// Exit 0 done, 2 usage or I/O error.
+    /// view, per employee, per day, per record, the systematic review, adoption, the
+    /// compliance pack. Exit 0 done, 1 compliance: the log does not verify, 2 usage or
+    /// I/O error.
     Report(ReportArgs),
     /// Export the records of a period: as FHIR R4 AuditEvents (IHE BALP; NDJSON or a
     /// Bundle), or every column as CSV or Parquet (docs/export.md).
@@ -326,9 +327,12 @@ pub struct ReportArgs {
         default_value = "admin,beheerder,security-officer,functioneel-beheerder"
     )]
     pub admin_roles: Vec<String>,
-    /// adoption: the period of each data point.
+    /// adoption: the period of each data point (compliance always uses months).
     #[arg(long, value_enum, default_value_t = Interval::Week)]
     pub by: Interval,
+    /// compliance: keys, checkpoint files and the silence threshold, as for `verify`.
+    #[command(flatten)]
+    pub integrity: IntegrityArgs,
     /// Rows shown per section by `--format table` and `html`; csv and json write all.
     #[arg(long, default_value_t = 1000)]
     pub max_rows: usize,
@@ -349,6 +353,10 @@ pub enum ReportName {
     Review,
     /// Use of each application per role and department over time.
     Adoption,
+    /// The evidence pack for an IGJ visit or a NEN 7510 audit: integrity, coverage,
+    /// policy versions, review and adoption summaries, mapped to NEN 7510 controls.
+    /// Exit 1 when the log does not verify (the pack is written all the same).
+    Compliance,
 }
 
 /// How `report` writes its result.

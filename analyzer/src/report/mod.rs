@@ -7,12 +7,15 @@
 //! Each report file (`patient_access.rs`, `employee_access.rs`, `daily.rs`,
 //! `record_access.rs`, `review.rs`, `adoption.rs`) declares its sections as SQL
 //! constants; `section.rs` runs them into rows, `texts.rs` gives the words in Dutch or
-//! English, and `render.rs` / `render_html.rs` write table, CSV, JSON or HTML.
+//! English, and `render.rs` / `render_html.rs` write table, CSV, JSON or HTML, which
+//! `pdf.rs` prints to PDF. `compliance/` is the evidence pack: it also runs the
+//! verifier and summarises the other reports, in chapters, with a verdict.
 
 pub mod adoption;
+pub mod compliance;
 pub mod daily;
-pub mod html_style;
 pub mod employee_access;
+pub mod html_style;
 pub mod patient_access;
 pub mod pdf;
 pub mod period;
@@ -24,7 +27,7 @@ pub mod section;
 pub mod svg;
 pub mod texts;
 
-use crate::cli::{Interval, Lang, ReportArgs, ReportFormat, ReportName};
+use crate::cli::{IntegrityArgs, Interval, Lang, ReportArgs, ReportFormat, ReportName};
 use crate::directory::{CARE_RELATIONS, PATIENTS, STAFF};
 use crate::session::{self, Tables};
 use crate::{Error, Outcome, print};
@@ -61,6 +64,8 @@ pub struct Options {
     pub by: Interval,
     /// Which directory tables were given.
     pub given: Vec<Need>,
+    /// compliance: keys, checkpoint files, silence threshold.
+    pub integrity: IntegrityArgs,
     /// `--format pdf`: the Chromium that prints it.
     pub chromium: Option<PathBuf>,
 }
@@ -112,6 +117,7 @@ impl Options {
                 .filter(|g| g.1.is_some())
                 .map(|g| g.0)
                 .collect(),
+            integrity: args.integrity.clone(),
             chromium,
         })
     }
@@ -124,7 +130,10 @@ impl Options {
     /// The values of the placeholders the report SQL may use.
     pub fn params(&self) -> Vec<(&'static str, ScalarValue)> {
         let text = |v: &Option<String>| ScalarValue::Utf8(v.clone());
+        let [from, to] = self.period.params();
         vec![
+            from,
+            to,
             ("patient", text(&self.patient)),
             ("user", text(&self.user)),
             (
@@ -185,6 +194,7 @@ pub fn name(r: ReportName) -> &'static str {
         ReportName::RecordAccess => "record-access",
         ReportName::Review => "review",
         ReportName::Adoption => "adoption",
+        ReportName::Compliance => "compliance",
     }
 }
 
@@ -232,6 +242,7 @@ pub async fn build(
     opts: &Options,
     sources: &[String],
 ) -> Result<Report, Error> {
+    let mut verdict = None;
     let sections: Vec<Section> = match opts.name {
         ReportName::PatientAccess => patient_access::sections(ctx, opts).await?,
         ReportName::EmployeeAccess => employee_access::sections(ctx, opts).await?,
@@ -239,6 +250,11 @@ pub async fn build(
         ReportName::RecordAccess => record_access::sections(ctx, opts).await?,
         ReportName::Review => review::sections(ctx, opts).await?,
         ReportName::Adoption => adoption::sections(ctx, opts).await?,
+        ReportName::Compliance => {
+            let pack = compliance::build(ctx, opts, sources).await?;
+            verdict = Some(pack.verdict);
+            pack.sections
+        }
     };
     let lang = opts.lang;
     let subject = match opts.name {
@@ -250,6 +266,7 @@ pub async fn build(
             .user
             .as_ref()
             .map(|u| format!("{} {u}", texts::word(lang, "user"))),
+        ReportName::Compliance => Some(compliance::texts::word(lang, "subject").to_owned()),
         _ => None,
     };
     Ok(Report {
@@ -261,7 +278,7 @@ pub async fn build(
         sources: sources.iter().map(|s| redact(s)).collect(),
         generated_at: opts.period.now(),
         sections,
-        verdict: None,
+        verdict,
     })
 }
 

@@ -222,7 +222,11 @@ fn section(out: &mut String, s: &Section, lang: Lang, max_rows: usize, chaptered
 
 fn rows(out: &mut String, s: &Section, lang: Lang, max_rows: usize) {
     let kv = s.columns == ["item", "value"];
-    let table = if kv { "<table class=\"kv\">" } else { "<table>" };
+    let table = if kv {
+        "<table class=\"kv\">"
+    } else {
+        "<table>"
+    };
     let _ = write!(out, "<div class=\"wrap\">{table}\n<thead><tr>");
     let numeric: Vec<bool> = (0..s.columns.len())
         .map(|i| s.rows.iter().any(|r| r[i].is_number()))
