@@ -48,12 +48,10 @@ fn summary(s: &Section, opts: &Options) -> Vec<(String, String)> {
         }
     }
     let w = |k| word(opts.lang, k);
-    let line: Vec<String> = (most.iter())
-        .map(|(app, n)| format!("{app} ({n} {})", w("active-users")))
-        .collect();
+    let line: Vec<String> = most.iter().map(|(app, n)| format!("{app} {n}")).collect();
     let value = match line.is_empty() {
         true => w("none").to_owned(),
-        false => format!("{}; {}", line.join(", "), w("max-month")),
+        false => format!("{} ({})", line.join(", "), w("max-month")),
     };
     vec![(w("applications").to_owned(), value)]
 }

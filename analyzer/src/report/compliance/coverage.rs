@@ -310,17 +310,17 @@ fn summary(chains: &BTreeMap<String, Chain>, opts: &Options) -> Vec<(String, Str
         .map(|(id, c)| format!("{id}: {}", (span(c, opts) - c.days.len() as i64).max(0)))
         .collect();
     let sidecar = format!(
-        "{} {} ({} {}), {} {} ({} {}), {} {}",
-        sum(|c| c.starts),
+        "{} {} ({}: {}), {} {} ({}: {}), {} {}",
         w("starts"),
-        sum(|c| c.unclean),
+        sum(|c| c.starts),
         w("unclean"),
-        sum(|c| c.notices),
+        sum(|c| c.unclean),
         w("notices"),
-        sum(|c| c.refused),
+        sum(|c| c.notices),
         w("refused"),
-        sum(|c| c.silences),
+        sum(|c| c.refused),
         w("silences"),
+        sum(|c| c.silences),
     );
     vec![
         (w("in-period").to_owned(), number(lang, records)),
