@@ -308,6 +308,44 @@ async fn coverage_shows_the_crash_the_outage_and_the_silence() {
 }
 
 #[tokio::test]
+async fn the_html_pack_stands_alone() {
+    let pack = Pack::new().await;
+    let file = pack.dir.path().join("pack.html");
+    let o = run(
+        &pack,
+        &["--format", "html", "-o", &file.display().to_string()],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let html = std::fs::read_to_string(&file).expect("html");
+    // The log's own text may hold a URL (a start record's upstream); the page may not
+    // load anything: no scripts, images, style sheets, fonts or frames from elsewhere.
+    for external in [
+        "<script", " src=", "<link", "url(", "@import", "<iframe", "<object",
+    ] {
+        assert!(!html.contains(external), "{external}");
+    }
+    for href in html
+        .match_indices("href=\"")
+        .map(|(i, _)| &html[i + 6..i + 7])
+    {
+        assert_eq!(href, "#", "only links within the page");
+    }
+    crate::formats::assert_balanced(&html);
+    assert!(html.contains("@media print") && html.contains("break-before:page"));
+    assert_eq!(html.matches("<h2 class=\"chapter\"").count(), 7);
+    assert_eq!(
+        html.matches("<svg").count(),
+        3,
+        "records per day, users and requests"
+    );
+}
+
+#[tokio::test]
 async fn pdf_is_printed_by_chromium() {
     let required = std::env::var_os("ZEGEL_REQUIRE_CHROMIUM").is_some_and(|v| v == "1");
     if zegel_analyzer::report::pdf::find().is_err() {
