@@ -47,6 +47,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.time{white-space:nowrap;font-variant-numeric:tabular-nums}
 td.id{white-space:nowrap}
 td.reason{min-width:340px;max-width:560px;overflow-wrap:anywhere}
+td.wraps{min-width:140px;max-width:420px;overflow-wrap:anywhere}
 td.hash{font-family:'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:11.5px;word-break:break-all;min-width:180px;max-width:300px}
 td.detail{font-family:'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:11px;word-break:break-all;min-width:200px;max-width:340px;color:var(--muted)}
 td.good{color:var(--ok);font-weight:600}
@@ -85,6 +86,6 @@ h2,h3{break-after:avoid}
 h2.chapter{break-before:page;margin-top:0}
 nav ol{columns:1}
 .charts{display:block}
-figure.chart{max-width:none;margin:0 0 10px}
+figure.chart{max-width:125mm;margin:0 0 10px}
 }
 ";

@@ -80,9 +80,10 @@ fn summary(loads: &Section, opts: &Options) -> Vec<(String, String)> {
         .filter(|r| is(r, "changed") && !is(r, "in_force_at_start"))
         .count();
     let w = |k| word(opts.lang, k).to_owned();
-    let start = match at_start.is_empty() {
-        true => w("none"),
-        false => at_start.join(", "),
+    let start = match (at_start.is_empty(), opts.period.from) {
+        (false, _) => at_start.join(", "),
+        (true, None) => w("from-start"),
+        (true, Some(_)) => w("none"),
     };
     vec![
         (w("policy-at-start"), start),

@@ -70,6 +70,10 @@ pub fn word(lang: Lang, key: &str) -> &'static str {
         "silences" => ["stiltes", "silences"],
         "days-without" => ["Dagen zonder records", "Days without records"],
         "policy-at-start" => ["Beleid bij begin periode", "Policy at the start"],
+        "from-start" => [
+            "n.v.t.: de periode begint bij het begin van het log",
+            "n/a: the period starts where the log starts",
+        ],
         "policy-changes" => ["Beleidswijzigingen", "Policy changes"],
         "review" => ["Logcontrole", "Log review"],
         "findings-in" => ["bevindingen in", "findings in"],
