@@ -192,15 +192,40 @@ fn silences(
     s
 }
 
-/// The days the period spans for a chain: the period's when it is bounded, else from
-/// the chain's first to its last day with records.
-fn span(c: &Chain, opts: &Options) -> i64 {
-    let first = opts.period.from.or(c.days.keys().next().copied());
-    let last = opts.period.to.or(c.days.keys().next_back().copied());
-    match (first, last) {
-        (Some(f), Some(l)) if l >= f => (l - f).num_days() + 1,
+/// Days without records between a chain's first and last day with records in the
+/// period: the gaps in its logging. Days before the first or after the last are said
+/// in a note ([`edges`]), as they often mean the sidecar was not yet or no longer there.
+fn gaps(c: &Chain) -> i64 {
+    match (c.days.keys().next(), c.days.keys().next_back()) {
+        (Some(f), Some(l)) => (*l - *f).num_days() + 1 - c.days.len() as i64,
         _ => 0,
     }
+}
+
+/// Where a chain's records begin after the period's start or end before its end.
+fn edges(id: &str, c: &Chain, opts: &Options) -> Vec<String> {
+    let lang = opts.lang;
+    let (Some(first), Some(last)) = (c.days.keys().next(), c.days.keys().next_back()) else {
+        return vec![format!("{id}: {}", word(lang, "no-records"))];
+    };
+    let mut out = Vec::new();
+    if let Some(from) = opts.period.from.filter(|f| f < first) {
+        let n = (*first - from).num_days();
+        out.push(format!(
+            "{id}: {} {first} ({n} {})",
+            word(lang, "first-on"),
+            word(lang, "after-start")
+        ));
+    }
+    if let Some(to) = opts.period.to.filter(|t| t > last) {
+        let n = (to - *last).num_days();
+        out.push(format!(
+            "{id}: {} {last} ({n} {})",
+            word(lang, "last-on"),
+            word(lang, "before-end")
+        ));
+    }
+    out
 }
 
 fn per_chain(chains: &BTreeMap<String, Chain>, opts: &Options) -> Section {
@@ -222,6 +247,7 @@ fn per_chain(chains: &BTreeMap<String, Chain>, opts: &Options) -> Section {
     .map(str::to_owned)
     .to_vec();
     for (id, c) in chains {
+        s.notes.extend(edges(id, c, opts));
         let records: i64 = c.days.values().sum();
         let days = c.days.len() as i64;
         s.rows.push(vec![
@@ -230,7 +256,7 @@ fn per_chain(chains: &BTreeMap<String, Chain>, opts: &Options) -> Section {
             c.last.clone().into(),
             json!(records),
             json!(days),
-            json!((span(c, opts) - days).max(0)),
+            json!(gaps(c)),
             json!(c.starts),
             json!(c.stops),
             json!(c.unclean),
@@ -307,7 +333,7 @@ fn summary(chains: &BTreeMap<String, Chain>, opts: &Options) -> Vec<(String, Str
     let sum = |f: fn(&Chain) -> i64| chains.values().map(f).sum::<i64>();
     let records = sum(|c| c.days.values().sum());
     let without: Vec<String> = (chains.iter())
-        .map(|(id, c)| format!("{id}: {}", (span(c, opts) - c.days.len() as i64).max(0)))
+        .map(|(id, c)| format!("{id}: {}", gaps(c)))
         .collect();
     let sidecar = format!(
         "{} {} ({}: {}), {} {} ({}: {}), {} {}",
@@ -327,4 +353,20 @@ fn summary(chains: &BTreeMap<String, Chain>, opts: &Options) -> Vec<(String, Str
         (w("days-without").to_owned(), without.join(", ")),
         (w("sidecar").to_owned(), sidecar),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gaps_are_the_days_without_records_between_the_first_and_the_last() {
+        let mut c = Chain::default();
+        assert_eq!(gaps(&c), 0);
+        for d in [5, 6, 9, 10] {
+            let day = NaiveDate::from_ymd_opt(2026, 1, d).expect("day");
+            c.days.insert(day, 100);
+        }
+        assert_eq!(gaps(&c), 2, "the 7th and the 8th");
+    }
 }

@@ -83,7 +83,7 @@ fn summary(loads: &Section, opts: &Options) -> Vec<(String, String)> {
     let start = match (at_start.is_empty(), opts.period.from) {
         (false, _) => at_start.join(", "),
         (true, None) => w("from-start"),
-        (true, Some(_)) => w("none"),
+        (true, Some(_)) => w("none-before"),
     };
     vec![
         (w("policy-at-start"), start),

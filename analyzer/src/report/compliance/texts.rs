@@ -68,11 +68,29 @@ pub fn word(lang: Lang, key: &str) -> &'static str {
         "notices" => ["storingsmeldingen", "outage notices"],
         "refused" => ["geweigerde verzoeken", "requests refused"],
         "silences" => ["stiltes", "silences"],
-        "days-without" => ["Dagen zonder records", "Days without records"],
+        "days-without" => [
+            "Dagen zonder records (tussen eerste en laatste)",
+            "Days without records (between first and last)",
+        ],
         "policy-at-start" => ["Beleid bij begin periode", "Policy at the start"],
         "from-start" => [
             "n.v.t.: de periode begint bij het begin van het log",
             "n/a: the period starts where the log starts",
+        ],
+        "none-before" => [
+            "geen: de bronnen hebben geen beleid geladen vóór de periode",
+            "none: the sources hold no policy load before the period",
+        ],
+        "no-records" => ["geen records in de periode", "no records in the period"],
+        "first-on" => ["eerste record op", "first record on"],
+        "after-start" => [
+            "dag(en) na het begin van de periode",
+            "day(s) after the period's start",
+        ],
+        "last-on" => ["laatste record op", "last record on"],
+        "before-end" => [
+            "dag(en) voor het einde van de periode",
+            "day(s) before the period's end",
         ],
         "policy-changes" => ["Beleidswijzigingen", "Policy changes"],
         "review" => ["Logcontrole", "Log review"],
@@ -168,7 +186,10 @@ pub(crate) const COLUMNS: &[(&str, Pair)] = &[
     ("days", ["dagen", "days"]),
     (
         "days_without_records",
-        ["dagen zonder records", "days without records"],
+        [
+            "dagen zonder records ertussen",
+            "days without records between",
+        ],
     ),
     ("from_day", ["van", "from"]),
     ("to_day", ["t/m", "to"]),
