@@ -129,6 +129,12 @@ impl Section {
         }
     }
 
+    /// The section with these columns (SQL names).
+    pub fn with_columns(mut self, names: &[&str]) -> Section {
+        self.columns = names.iter().map(|c| (*c).to_owned()).collect();
+        self
+    }
+
     /// Says that the section has no rows, in its own words.
     pub fn note_if_empty(&mut self, lang: Lang) {
         if self.rows.is_empty() {

@@ -17,6 +17,19 @@ fn run(pack: &Pack, extra: &[&str]) -> Output {
     analyzer(&args.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
+/// Runs the pack with `--format FORMAT -o DIR/pack.FORMAT`; the run and the file.
+fn written(pack: &Pack, format: &str) -> (Output, std::path::PathBuf) {
+    let file = pack.dir.path().join(format!("pack.{format}"));
+    let path = file.display().to_string();
+    (run(pack, &["--format", format, "-o", &path]), file)
+}
+
+/// Asserts the exit status, showing what the analyzer said when it differs.
+fn assert_exit(o: &Output, code: i32) {
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(code), "{err}");
+}
+
 fn json_of(o: &Output) -> Value {
     serde_json::from_slice(&o.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr)))
@@ -63,12 +76,7 @@ async fn the_pack_matches_its_snapshot() {
         &pack,
         &[&PERIOD[..], &["--lang", "en", "--format", "json"]].concat(),
     );
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit(&o, 0);
     let got = stable(&String::from_utf8_lossy(&o.stdout), &pack);
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -91,17 +99,8 @@ async fn the_pack_matches_its_snapshot() {
 async fn a_tampered_record_fails_the_pack_with_its_chain_and_seq() {
     let pack = Pack::new().await;
     let seq = tamper(&pack, "demo-sidecar-1-2").await;
-    let html = pack.dir.path().join("pack.html");
-    let o = run(
-        &pack,
-        &["--format", "html", "-o", &html.display().to_string()],
-    );
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let (o, html) = written(&pack, "html");
+    assert_exit(&o, 1);
     let page = std::fs::read_to_string(&html).expect("the pack is written all the same");
     let place = format!(
         "keten demo-sidecar-1-2 (sqlite:{}) bij record {seq}",
@@ -174,12 +173,7 @@ async fn a_broken_row_still_gives_a_pack() {
                 WHERE chain_id = 'demo-sidecar-1-2' AND seq = 3000 AND user_id IS NOT NULL";
     assert_eq!(store.execute_raw(edit.into()).await.expect("edit"), 1);
     let o = run(&pack, &["--format", "json", "--lang", "en"]);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit(&o, 1);
     let doc = json_of(&o);
     let coverage = section(&doc, "compliance.coverage");
     assert_eq!(coverage["ran"], false);
@@ -310,17 +304,8 @@ async fn coverage_shows_the_crash_the_outage_and_the_silence() {
 #[tokio::test]
 async fn the_html_pack_stands_alone() {
     let pack = Pack::new().await;
-    let file = pack.dir.path().join("pack.html");
-    let o = run(
-        &pack,
-        &["--format", "html", "-o", &file.display().to_string()],
-    );
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let (o, file) = written(&pack, "html");
+    assert_exit(&o, 0);
     let html = std::fs::read_to_string(&file).expect("html");
     // The log's own text may hold a URL (a start record's upstream); the page may not
     // load anything: no scripts, images, style sheets, fonts or frames from elsewhere.
@@ -357,17 +342,8 @@ async fn pdf_is_printed_by_chromium() {
         return;
     }
     let pack = Pack::new().await;
-    let pdf = pack.dir.path().join("pack.pdf");
-    let o = run(
-        &pack,
-        &["--format", "pdf", "-o", &pdf.display().to_string()],
-    );
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let (o, pdf) = written(&pack, "pdf");
+    assert_exit(&o, 0);
     let bytes = std::fs::read(&pdf).expect("pdf");
     assert!(bytes.starts_with(b"%PDF-"), "not a PDF");
     assert!(bytes.len() > 20_000, "a PDF of {} bytes", bytes.len());

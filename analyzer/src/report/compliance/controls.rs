@@ -182,16 +182,13 @@ const ROWS: &[Row] = &[
 
 /// Section `compliance.controls`.
 pub fn chapter(lang: Lang) -> Chapter {
-    let mut s = Section::new("compliance.controls", lang);
-    s.columns = [
+    let mut s = Section::new("compliance.controls", lang).with_columns(&[
         "part",
         "nen7510_2017",
         "nen7510_2024",
         "nen7513",
         "evidence",
-    ]
-    .map(str::to_owned)
-    .to_vec();
+    ]);
     let pick = |p: &Pair| Value::from(pick(lang, p));
     s.rows = (ROWS.iter())
         .map(|r| {

@@ -145,17 +145,14 @@ fn silences(
     chains: &mut BTreeMap<String, Chain>,
 ) -> Section {
     let lang = opts.lang;
-    let mut s = Section::new("compliance.silences", lang);
-    s.columns = [
+    let mut s = Section::new("compliance.silences", lang).with_columns(&[
         "chain_id",
         "from_time",
         "to_time",
         "duration",
         "after_seq",
         "before_seq",
-    ]
-    .map(str::to_owned)
-    .to_vec();
+    ]);
     let mut measured = false;
     for r in &verified.results {
         let Ok(summary) = &r.result else { continue };
@@ -229,8 +226,7 @@ fn edges(id: &str, c: &Chain, opts: &Options) -> Vec<String> {
 }
 
 fn per_chain(chains: &BTreeMap<String, Chain>, opts: &Options) -> Section {
-    let mut s = Section::new("compliance.coverage", opts.lang);
-    s.columns = [
+    let mut s = Section::new("compliance.coverage", opts.lang).with_columns(&[
         "chain_id",
         "first_time",
         "last_time",
@@ -243,9 +239,7 @@ fn per_chain(chains: &BTreeMap<String, Chain>, opts: &Options) -> Section {
         "notices",
         "refused",
         "silences",
-    ]
-    .map(str::to_owned)
-    .to_vec();
+    ]);
     for (id, c) in chains {
         s.notes.extend(edges(id, c, opts));
         let records: i64 = c.days.values().sum();
@@ -271,10 +265,8 @@ fn per_chain(chains: &BTreeMap<String, Chain>, opts: &Options) -> Section {
 
 /// Consecutive days with records, per chain, and a chart of the records per day.
 fn periods(days: Section, chains: &BTreeMap<String, Chain>, opts: &Options) -> Section {
-    let mut s = Section::new("compliance.periods", opts.lang);
-    s.columns = ["chain_id", "from_day", "to_day", "days", "records"]
-        .map(str::to_owned)
-        .to_vec();
+    let mut s = Section::new("compliance.periods", opts.lang)
+        .with_columns(&["chain_id", "from_day", "to_day", "days", "records"]);
     for (id, c) in chains {
         let mut run: Option<(NaiveDate, NaiveDate, i64)> = None;
         for (&day, &n) in &c.days {

@@ -18,10 +18,8 @@ const EXAMPLES: usize = 3;
 pub async fn chapter(ctx: &SessionContext, opts: &Options) -> Result<Chapter, Error> {
     let lang = opts.lang;
     let checks = review::sections(ctx, opts).await?;
-    let mut s = Section::new("compliance.findings", lang);
-    s.columns = ["check", "findings", "status", "examples"]
-        .map(str::to_owned)
-        .to_vec();
+    let mut s = Section::new("compliance.findings", lang)
+        .with_columns(&["check", "findings", "status", "examples"]);
     s.rows = checks.iter().map(|c| row(c, lang)).collect();
     s.notes
         .push(format!("{}.", capital(word(lang, "details-in"))));

@@ -16,8 +16,7 @@ use zegel_audit::verify::{ChainSummary, Problem, ProblemKind};
 
 /// Sections `compliance.integrity` and `compliance.checkpoints`.
 pub fn chapter(v: &Verified, lang: Lang, time: &LocalTime) -> Chapter {
-    let mut results = Section::new("compliance.integrity", lang);
-    results.columns = columns(&[
+    let mut results = Section::new("compliance.integrity", lang).with_columns(&[
         "source",
         "chain_id",
         "verified",
@@ -28,8 +27,7 @@ pub fn chapter(v: &Verified, lang: Lang, time: &LocalTime) -> Chapter {
         "problem_kind",
         "problem",
     ]);
-    let mut heads = Section::new("compliance.checkpoints", lang);
-    heads.columns = columns(&[
+    let mut heads = Section::new("compliance.checkpoints", lang).with_columns(&[
         "chain_id",
         "head",
         "checkpoint_seq",
@@ -91,10 +89,6 @@ pub fn verdict(v: &Verified, lang: Lang) -> Verdict {
 
 fn summaries(v: &Verified) -> impl Iterator<Item = &ChainSummary> {
     v.results.iter().filter_map(|r| r.result.as_ref().ok())
-}
-
-fn columns(names: &[&str]) -> Vec<String> {
-    names.iter().map(|c| (*c).to_owned()).collect()
 }
 
 fn result_row(r: &ChainResult, lang: Lang, time: &LocalTime) -> Vec<Value> {

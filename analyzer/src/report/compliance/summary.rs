@@ -10,8 +10,7 @@ use serde_json::json;
 
 /// Section `compliance.summary`: rows of (item, value).
 pub fn chapter(verdict: &Verdict, chapters: &[Chapter], lang: Lang) -> Chapter {
-    let mut s = Section::new("compliance.summary", lang);
-    s.columns = vec!["item".into(), "value".into()];
+    let mut s = Section::new("compliance.summary", lang).with_columns(&["item", "value"]);
     let mut lines = vec![
         (word(lang, "verdict").to_owned(), verdict.text.clone()),
         (
