@@ -4,7 +4,8 @@
 #      from a nurse, a secretary, someone without identity and a path-traversal probe;
 #   2. the analyzer verifies that log;
 #   3. a generated hospital log (50,000 accesses + outcomes, planted incidents) is
-#      verified, queried with SQL, reviewed in NEN 7513 reports (HTML), exported as FHIR
+#      verified, queried with SQL, reviewed in NEN 7513 reports (HTML) and the compliance
+#      evidence pack (HTML, and PDF when Chromium is installed), exported as FHIR
 #      AuditEvents, tampered with and verified again, then archived to Parquet, pruned
 #      from the database and verified across the seam.
 # Everything lands in ./out/. Ports: 18080 (sidecar) and 18081 (upstream), or set
@@ -116,6 +117,22 @@ mkdir -p reports
 "$bin/zegel-analyzer" report review --source sqlite:access-log.db "${dir_tables[@]}" \
     --from 2026-01-01 --to 2026-12-31 --lang en --max-rows 2
 ls -l reports
+
+echo
+echo "== 7a. the compliance evidence pack for the IGJ or a NEN 7510 audit (Dutch; its summary"
+echo "       below in English): integrity, coverage, policy versions, review and adoption,"
+echo "       mapped to NEN 7510 controls; a PDF too when Chromium is installed"
+pack=(report compliance --source sqlite:access-log.db "${dir_tables[@]}"
+      --public-key ../example/signing.pub.pem --checkpoint-file access-log.checkpoints
+      --from 2026-01-01 --to 2026-12-31)
+"$bin/zegel-analyzer" "${pack[@]}" --format html --output reports/compliance.html
+"$bin/zegel-analyzer" "${pack[@]}" --lang en | sed '/^2\. Integrity of the log$/,$d'
+if [ -n "${ZEGEL_CHROMIUM:-}" ] || command -v chromium >/dev/null || command -v chromium-browser >/dev/null; then
+    "$bin/zegel-analyzer" "${pack[@]}" --format pdf --output reports/compliance.pdf
+else
+    echo "(no chromium: apt-get install -y chromium for reports/compliance.pdf)"
+fi
+ls -l reports/compliance.*
 
 echo
 echo "== 7b. the access records as FHIR R4 AuditEvents (IHE BALP), one per line"

@@ -34,8 +34,9 @@ pub enum Command {
     /// the database chain at a signed checkpoint. Exit 0 done, 1 refused, 2 usage or I/O.
     Prune(PruneArgs),
     /// A named report for the privacy or security officer (docs/reports.md): the patient
-    /// view, per employee, per day, per record, the systematic review, adoption.
-    /// Exit 0 done, 2 usage or I/O error.
+    /// view, per employee, per day, per record, the systematic review, adoption, the
+    /// compliance pack. Exit 0 done, 1 compliance: the log does not verify, 2 usage or
+    /// I/O error.
     Report(ReportArgs),
     /// Export the records of a period: as FHIR R4 AuditEvents (IHE BALP; NDJSON or a
     /// Bundle), or every column as CSV or Parquet (docs/export.md).
@@ -195,6 +196,18 @@ pub struct VerifyArgs {
     /// A log database: `sqlite:PATH` or `postgres://USER@HOST/DB`. Repeatable.
     #[arg(long = "source", short = 's', required = true, env = "ZEGEL_SOURCE")]
     pub sources: Vec<String>,
+    /// Keys, checkpoint files and the silence threshold.
+    #[command(flatten)]
+    pub integrity: IntegrityArgs,
+    /// Verify only this chain (repeatable); default: every chain in the sources.
+    #[arg(long = "chain")]
+    pub chains: Vec<String>,
+}
+
+/// What verification checks against, shared by `verify` and `report compliance` so the
+/// flags mean the same in both.
+#[derive(Debug, Clone, Args)]
+pub struct IntegrityArgs {
     /// Public key file(s) (SPKI PEM) that checkpoints must be signed with. Without one,
     /// signatures are not checked, and the output says so.
     #[arg(long = "public-key", short = 'k')]
@@ -202,9 +215,6 @@ pub struct VerifyArgs {
     /// Checkpoint file(s) written by the sidecar, the anchor outside the database.
     #[arg(long = "checkpoint-file", short = 'c')]
     pub checkpoint_files: Vec<PathBuf>,
-    /// Verify only this chain (repeatable); default: every chain in the sources.
-    #[arg(long = "chain")]
-    pub chains: Vec<String>,
     /// Report stretches longer than this without any record while a chain's sidecar was
     /// running (between its start and stop records), e.g. `30m`, `2h`; `0` turns it off.
     #[arg(long, default_value = "2h", value_parser = humantime::parse_duration)]
@@ -317,9 +327,12 @@ pub struct ReportArgs {
         default_value = "admin,beheerder,security-officer,functioneel-beheerder"
     )]
     pub admin_roles: Vec<String>,
-    /// adoption: the period of each data point.
+    /// adoption: the period of each data point (compliance always uses months).
     #[arg(long, value_enum, default_value_t = Interval::Week)]
     pub by: Interval,
+    /// compliance: keys, checkpoint files and the silence threshold, as for `verify`.
+    #[command(flatten)]
+    pub integrity: IntegrityArgs,
     /// Rows shown per section by `--format table` and `html`; csv and json write all.
     #[arg(long, default_value_t = 1000)]
     pub max_rows: usize,
@@ -340,6 +353,10 @@ pub enum ReportName {
     Review,
     /// Use of each application per role and department over time.
     Adoption,
+    /// The evidence pack for an IGJ visit or a NEN 7510 audit: integrity, coverage,
+    /// policy versions, review and adoption summaries, mapped to NEN 7510 controls.
+    /// Exit 1 when the log does not verify (the pack is written all the same).
+    Compliance,
 }
 
 /// How `report` writes its result.
@@ -353,6 +370,9 @@ pub enum ReportFormat {
     Json,
     /// A self-contained HTML page (inline CSS and SVG, no scripts).
     Html,
+    /// The HTML page printed to PDF by headless Chromium (needs --output; Chromium from
+    /// PATH or env ZEGEL_CHROMIUM).
+    Pdf,
 }
 
 /// Language of a report.

@@ -2,31 +2,72 @@
 //! database, the checkpoint files and the public keys.
 
 use crate::archive::{check, manifest, read_checkpoint_files};
-use crate::cli::VerifyArgs;
+use crate::cli::{IntegrityArgs, VerifyArgs};
 use crate::output::{ChainResult, print_coverage, print_verify_table};
 use crate::{Error, Outcome, source};
 use std::collections::BTreeMap;
 use std::path::Path;
 use zegel_audit::Hash;
 use zegel_audit::checkpoint::Checkpoint;
-use zegel_audit::keys::{VerifyingKey, read_public_key};
+use zegel_audit::keys::{VerifyingKey, key_id, read_public_key};
 use zegel_audit::verify::{Problem, ProblemKind, VerifyOptions, verify_store_chain_with};
 
 /// Runs `verify` and prints a per-chain summary; any problem makes the outcome a failure.
 pub async fn run(args: &VerifyArgs) -> Result<Outcome, Error> {
-    let keys = args
+    let v = verify_sources(&args.sources, &args.integrity, &args.chains).await?;
+    print_verify_table(&v.results, v.signatures_checked, v.file_given);
+    print_coverage(&v.results);
+    for n in &v.notes {
+        println!("note: {n}");
+    }
+    Ok(if v.failed() {
+        Outcome::IntegrityFailure
+    } else {
+        Outcome::Ok
+    })
+}
+
+/// What verifying every chain of the sources found.
+pub struct Verified {
+    /// One result per chain of each source, databases sorted by source and chain.
+    pub results: Vec<ChainResult>,
+    /// Remarks about archive seams.
+    pub notes: Vec<String>,
+    /// Whether public keys were given (checkpoint signatures checked).
+    pub signatures_checked: bool,
+    /// Whether checkpoint files were given.
+    pub file_given: bool,
+    /// Key ids of the public keys given.
+    pub key_ids: Vec<String>,
+}
+
+impl Verified {
+    /// Whether any chain failed to verify.
+    pub fn failed(&self) -> bool {
+        self.results.iter().any(|r| r.result.is_err())
+    }
+}
+
+/// Verifies every chain (or the `chains` asked for) of every source: archive
+/// directories through their manifests, databases chain by chain in parallel.
+pub async fn verify_sources(
+    sources: &[String],
+    integrity: &IntegrityArgs,
+    chains: &[String],
+) -> Result<Verified, Error> {
+    let keys = integrity
         .public_keys
         .iter()
         .map(|p| read_public_key(p))
         .collect::<Result<Vec<_>, _>>()?;
-    let file = read_checkpoint_files(&args.checkpoint_files)?;
+    let file = read_checkpoint_files(&integrity.checkpoint_files)?;
     let (dirs, dbs): (Vec<&String>, Vec<&String>) =
-        args.sources.iter().partition(|s| Path::new(s).is_dir());
+        sources.iter().partition(|s| Path::new(s).is_dir());
     let mut results = Vec::new();
     let mut archived: BTreeMap<String, Vec<(u64, Hash)>> = BTreeMap::new();
     for dir in dirs {
-        for chain in wanted(manifest::chains(Path::new(dir))?, &args.chains, dir)? {
-            let silence = silence_us(args.silence);
+        for chain in wanted(manifest::chains(Path::new(dir))?, chains, dir)? {
+            let silence = silence_us(integrity.silence);
             let checked = check::chain(Path::new(dir), &chain, &keys, file.as_deref(), silence)?;
             archived
                 .entry(chain.clone())
@@ -48,27 +89,23 @@ pub async fn run(args: &VerifyArgs) -> Result<Outcome, Error> {
             .into_iter()
             .map(|c| c.chain_id)
             .collect();
-        let chains = wanted(all, &args.chains, store.url())?;
+        let wanted = wanted(all, chains, store.url())?;
         let opts = VerifyOptions {
-            silence_us: silence_us(args.silence),
+            silence_us: silence_us(integrity.silence),
             progress: None,
         };
-        let checked = verify_chains(&store, chains, &keys, file.as_deref(), opts).await?;
+        let checked = verify_chains(&store, wanted, &keys, file.as_deref(), opts).await?;
         for mut r in checked {
             seam(&store, &mut r, &archived, &mut notes).await?;
             results.push(r);
         }
     }
-    print_verify_table(&results, !keys.is_empty(), file.is_some());
-    print_coverage(&results);
-    for n in &notes {
-        println!("note: {n}");
-    }
-    let failed = results.iter().any(|r| r.result.is_err());
-    Ok(if failed {
-        Outcome::IntegrityFailure
-    } else {
-        Outcome::Ok
+    Ok(Verified {
+        results,
+        notes,
+        signatures_checked: !keys.is_empty(),
+        file_given: file.is_some(),
+        key_ids: keys.iter().map(key_id).collect(),
     })
 }
 

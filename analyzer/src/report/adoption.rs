@@ -101,7 +101,7 @@ fn by_word(lang: Lang, by: Interval) -> &'static str {
 }
 
 /// One series per application of `column` over the periods.
-fn pivot(s: &Section, column: &str, title: String, kind: Kind) -> Option<Chart> {
+pub(crate) fn pivot(s: &Section, column: &str, title: String, kind: Kind) -> Option<Chart> {
     let (p, a, v) = (
         s.column("period_start")?,
         s.column("application")?,

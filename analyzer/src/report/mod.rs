@@ -7,12 +7,17 @@
 //! Each report file (`patient_access.rs`, `employee_access.rs`, `daily.rs`,
 //! `record_access.rs`, `review.rs`, `adoption.rs`) declares its sections as SQL
 //! constants; `section.rs` runs them into rows, `texts.rs` gives the words in Dutch or
-//! English, and `render.rs` / `render_html.rs` write table, CSV, JSON or HTML.
+//! English, and `render.rs` / `render_html.rs` write table, CSV, JSON or HTML, which
+//! `pdf.rs` prints to PDF. `compliance/` is the evidence pack: it also runs the
+//! verifier and summarises the other reports, in chapters, with a verdict.
 
 pub mod adoption;
+pub mod compliance;
 pub mod daily;
 pub mod employee_access;
+pub mod html_style;
 pub mod patient_access;
+pub mod pdf;
 pub mod period;
 pub mod record_access;
 pub mod render;
@@ -22,7 +27,7 @@ pub mod section;
 pub mod svg;
 pub mod texts;
 
-use crate::cli::{Interval, Lang, ReportArgs, ReportName};
+use crate::cli::{IntegrityArgs, Interval, Lang, ReportArgs, ReportFormat, ReportName};
 use crate::directory::{CARE_RELATIONS, PATIENTS, STAFF};
 use crate::session::{self, Tables};
 use crate::{Error, Outcome, print};
@@ -31,6 +36,7 @@ use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use period::Period;
 use section::{Need, Report, Section};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// What the sections of a report depend on, checked once.
@@ -58,6 +64,10 @@ pub struct Options {
     pub by: Interval,
     /// Which directory tables were given.
     pub given: Vec<Need>,
+    /// compliance: keys, checkpoint files, silence threshold.
+    pub integrity: IntegrityArgs,
+    /// `--format pdf`: the Chromium that prints it.
+    pub chromium: Option<PathBuf>,
 }
 
 impl Options {
@@ -76,6 +86,13 @@ impl Options {
                 "--outlier-factor must be a number above 0".into(),
             ));
         }
+        let chromium = match args.format {
+            ReportFormat::Pdf if args.output.is_none() => {
+                return Err(Error::Usage("--format pdf needs --output FILE".into()));
+            }
+            ReportFormat::Pdf => Some(pdf::find()?),
+            _ => None,
+        };
         let given = [
             (Need::Staff, &args.staff),
             (Need::Patients, &args.patients),
@@ -100,6 +117,8 @@ impl Options {
                 .filter(|g| g.1.is_some())
                 .map(|g| g.0)
                 .collect(),
+            integrity: args.integrity.clone(),
+            chromium,
         })
     }
 
@@ -111,7 +130,10 @@ impl Options {
     /// The values of the placeholders the report SQL may use.
     pub fn params(&self) -> Vec<(&'static str, ScalarValue)> {
         let text = |v: &Option<String>| ScalarValue::Utf8(v.clone());
+        let [from, to] = self.period.params();
         vec![
+            from,
+            to,
             ("patient", text(&self.patient)),
             ("user", text(&self.user)),
             (
@@ -172,6 +194,7 @@ pub fn name(r: ReportName) -> &'static str {
         ReportName::RecordAccess => "record-access",
         ReportName::Review => "review",
         ReportName::Adoption => "adoption",
+        ReportName::Compliance => "compliance",
     }
 }
 
@@ -187,8 +210,12 @@ pub async fn run(args: &ReportArgs) -> Result<Outcome, Error> {
     let ctx = context(&tables, &opts.period).await?;
     let report = build(&ctx, &opts, &args.sources).await?;
     let doc = render::render(&report, args.format, args.max_rows)?;
-    print::write_document(args.output.as_deref(), doc.as_bytes())?;
-    Ok(Outcome::Ok)
+    let doc = match &opts.chromium {
+        Some(chromium) => pdf::print(&doc, chromium).await?,
+        None => doc.into_bytes(),
+    };
+    print::write_document(args.output.as_deref(), &doc)?;
+    Ok(report.outcome())
 }
 
 /// The query session plus the `period` view and empty stand-ins for missing directory
@@ -215,6 +242,7 @@ pub async fn build(
     opts: &Options,
     sources: &[String],
 ) -> Result<Report, Error> {
+    let mut verdict = None;
     let sections: Vec<Section> = match opts.name {
         ReportName::PatientAccess => patient_access::sections(ctx, opts).await?,
         ReportName::EmployeeAccess => employee_access::sections(ctx, opts).await?,
@@ -222,6 +250,11 @@ pub async fn build(
         ReportName::RecordAccess => record_access::sections(ctx, opts).await?,
         ReportName::Review => review::sections(ctx, opts).await?,
         ReportName::Adoption => adoption::sections(ctx, opts).await?,
+        ReportName::Compliance => {
+            let pack = compliance::build(ctx, opts, sources).await?;
+            verdict = Some(pack.verdict);
+            pack.sections
+        }
     };
     let lang = opts.lang;
     let subject = match opts.name {
@@ -233,6 +266,7 @@ pub async fn build(
             .user
             .as_ref()
             .map(|u| format!("{} {u}", texts::word(lang, "user"))),
+        ReportName::Compliance => Some(compliance::texts::word(lang, "subject").to_owned()),
         _ => None,
     };
     Ok(Report {
@@ -244,6 +278,7 @@ pub async fn build(
         sources: sources.iter().map(|s| redact(s)).collect(),
         generated_at: opts.period.now(),
         sections,
+        verdict,
     })
 }
 

@@ -9,13 +9,13 @@ use crate::cli::ReportFormat;
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::{Map, Value, json};
 
-/// The whole document.
+/// The whole document (for `pdf`: the HTML page that is printed).
 pub fn render(report: &Report, format: ReportFormat, max_rows: usize) -> Result<String, Error> {
     match format {
         ReportFormat::Table => Ok(table(report, max_rows)),
         ReportFormat::Csv => csv(report),
         ReportFormat::Json => Ok(json(report)),
-        ReportFormat::Html => Ok(render_html::html(report, max_rows)),
+        ReportFormat::Html | ReportFormat::Pdf => Ok(render_html::html(report, max_rows)),
     }
 }
 
@@ -24,6 +24,17 @@ pub fn display(v: &Value, lang: crate::cli::Lang) -> String {
     match v {
         Value::Bool(b) => texts::word(lang, if *b { "yes" } else { "no" }).to_owned(),
         other => text(other),
+    }
+}
+
+/// A cell of `column` as shown to a person: lists of sentences (the compliance pack's
+/// first findings) one per line, everything else as [`display`].
+pub fn display_in(column: &str, v: &Value, lang: crate::cli::Lang) -> String {
+    match v {
+        Value::Array(items) if column == "examples" => {
+            items.iter().map(text).collect::<Vec<_>>().join("\n")
+        }
+        other => display(other, lang),
     }
 }
 
@@ -36,8 +47,17 @@ fn table(r: &Report, max_rows: usize) -> String {
     out += &format!("{}: {}\n", w("period"), r.period);
     out += &format!("{}: {}\n", w("sources"), r.sources.join(", "));
     out += &format!("{}: {}\n", w("generated"), r.generated_at);
+    if let Some(v) = &r.verdict {
+        out += &format!("\n{}: {}\n", w("verdict"), v.text);
+    }
     for s in &r.sections {
+        if let Some(c) = &s.chapter {
+            out += &format!("\n\n{c}\n{}\n", "=".repeat(c.chars().count()));
+        }
         out += &format!("\n== {} ==\n{}\n", s.title, s.why);
+        for a in &s.alerts {
+            out += &format!("!! {a}\n");
+        }
         for n in &s.notes {
             out += &format!("* {n}\n");
         }
@@ -55,7 +75,8 @@ fn section_table(s: &Section, lang: crate::cli::Lang, max_rows: usize) -> Table 
     t.set_content_arrangement(ContentArrangement::Disabled);
     t.set_header(s.columns.iter().map(|c| texts::column(lang, c)));
     for row in s.rows.iter().take(max_rows) {
-        t.add_row(row.iter().map(|v| display(v, lang)));
+        let cells = s.columns.iter().zip(row);
+        t.add_row(cells.map(|(c, v)| display_in(c, v, lang)));
     }
     t
 }
@@ -124,15 +145,17 @@ fn json(r: &Report) -> String {
                 })
                 .collect();
             json!({
-                "id": s.id, "title": s.title, "why": s.why, "notes": s.notes,
-                "ran": s.ran, "columns": s.columns, "rows": rows,
+                "id": s.id, "chapter": s.chapter, "title": s.title, "why": s.why,
+                "alerts": s.alerts, "notes": s.notes, "ran": s.ran,
+                "columns": s.columns, "rows": rows,
             })
         })
         .collect();
+    let verdict = (r.verdict.as_ref()).map(|v| json!({"ok": v.ok, "text": v.text}));
     let doc = json!({
         "report": name(r.name), "title": r.title, "subject": r.subject,
         "period": r.period, "sources": r.sources, "generated_at": r.generated_at,
-        "sections": sections,
+        "verdict": verdict, "sections": sections,
     });
     format!("{doc:#}\n")
 }

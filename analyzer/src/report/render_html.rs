@@ -1,10 +1,14 @@
-//! The report as one self-contained HTML page: inline CSS, inline SVG charts, no
-//! scripts and no external assets, so it can be archived, mailed or printed as it is.
+//! The report as one self-contained HTML page: inline CSS (`html_style.rs`), inline SVG
+//! charts, no scripts and no external assets, so it can be archived, mailed or printed
+//! as it is. A report in chapters (compliance) gets chapter headings, a contents list
+//! per chapter and its verdict as a banner; alerts stand out in red.
 
-use super::render::{display, shown_line};
-use super::section::{Report, Section};
+use super::html_style::CSS;
+use super::render::{display_in, shown_line};
+use super::section::{Report, Section, Verdict};
 use super::{name, texts};
 use crate::cli::Lang;
+use serde_json::Value;
 use std::fmt::Write;
 
 /// `&`, `<`, `>`, `"` and `'` escaped for text and attribute values.
@@ -23,50 +27,6 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-const CSS: &str = "
-:root{--ink:#1d2733;--muted:#5b6776;--line:#dfe3e8;--zebra:#f5f7fa;--accent:#1f5fa8;--warn:#b3541e;--ok:#2a7d4f}
-*{box-sizing:border-box}
-body{margin:0;font:15px/1.5 -apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif;color:var(--ink);background:#fff}
-header{background:var(--accent);color:#fff;padding:28px 40px 22px}
-header h1{margin:0 0 4px;font-size:26px;font-weight:600}
-header .subject{font-size:17px;opacity:.95;margin:0 0 14px}
-header dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margin:0;font-size:13.5px}
-header dt{opacity:.8}header dd{margin:0;word-break:break-all}
-main{padding:8px 40px 40px;max-width:1500px}
-nav{margin:22px 0 8px;padding:14px 18px;background:var(--zebra);border:1px solid var(--line);border-radius:6px}
-nav h2{font-size:14px;margin:0 0 6px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted)}
-nav ol{margin:0;padding-left:20px;columns:2;column-gap:40px}
-nav li{margin:2px 0}
-a{color:var(--accent);text-decoration:none}
-section{margin-top:34px;page-break-inside:avoid}
-h2{font-size:20px;font-weight:600;margin:0 0 6px;padding-bottom:6px;border-bottom:2px solid var(--line)}
-.count{display:inline-block;margin-left:10px;padding:1px 9px;border-radius:10px;font-size:13px;font-weight:600;vertical-align:middle;background:var(--zebra);color:var(--muted);border:1px solid var(--line)}
-.count.found{background:#fbeee6;color:var(--warn);border-color:#f0cdb8}
-.count.none{background:#e8f4ec;color:var(--ok);border-color:#c5e3d0}
-p.why{color:var(--muted);max-width:980px;margin:6px 0 10px}
-p.note{margin:6px 0;padding:8px 12px;border-left:4px solid var(--line);background:var(--zebra);max-width:980px}
-.wrap{overflow-x:auto;border:1px solid var(--line);border-radius:6px}
-table{border-collapse:collapse;width:100%;font-size:13px}
-th{position:sticky;top:0;background:#eef1f5;text-align:left;font-weight:600;padding:7px 10px;border-bottom:1px solid var(--line);vertical-align:bottom}
-th.num{text-align:right}
-td{padding:6px 10px;border-bottom:1px solid #eceff3;vertical-align:top}
-td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-td.time{white-space:nowrap;font-variant-numeric:tabular-nums}
-td.id{white-space:nowrap}
-td.reason{min-width:340px;max-width:560px}
-tbody tr:nth-child(even){background:var(--zebra)}
-p.rows{font-size:12.5px;color:var(--muted);margin:6px 0 0}
-.charts{display:flex;flex-wrap:wrap;gap:24px;margin:10px 0 18px}
-figure.chart{margin:0;flex:1 1 520px;max-width:720px;border:1px solid var(--line);border-radius:6px;padding:10px 12px 4px}
-figure.chart svg{width:100%;height:auto;font-size:12px}
-.tick{fill:var(--muted)}
-figcaption{font-size:13px;color:var(--muted);margin-bottom:4px}
-.key{margin-left:14px;white-space:nowrap}
-.swatch{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:5px;vertical-align:-1px}
-footer{margin:40px 40px 30px;font-size:12.5px;color:var(--muted);border-top:1px solid var(--line);padding-top:10px}
-@media print{header{background:none;color:var(--ink);border-bottom:2px solid var(--ink)}.wrap{overflow:visible}th{position:static}}
-";
-
 /// The page.
 pub fn html(r: &Report, max_rows: usize) -> String {
     let lang = match r.lang {
@@ -79,15 +39,28 @@ pub fn html(r: &Report, max_rows: usize) -> String {
         "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"generator\" content=\"zegel-analyzer report {}\">\n\
-         <title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
+         <title>{}</title>\n<style>{CSS}</style>\n</head>\n<body class=\"report-{}\">\n",
         name(r.name),
-        escape(&r.title)
+        escape(&r.title),
+        name(r.name)
     );
     header(&mut out, r);
     out.push_str("<main>\n");
+    if let Some(v) = &r.verdict {
+        verdict(&mut out, v, r.lang);
+    }
     contents(&mut out, r);
+    let chaptered = r.sections.iter().any(|s| s.chapter.is_some());
     for s in &r.sections {
-        section(&mut out, s, r.lang, max_rows);
+        if let Some(c) = &s.chapter {
+            let _ = writeln!(
+                out,
+                "<h2 class=\"chapter\" id=\"{}\">{}</h2>",
+                chapter_anchor(s),
+                escape(c)
+            );
+        }
+        section(&mut out, s, r.lang, max_rows, chaptered);
     }
     let _ = write!(
         out,
@@ -118,53 +91,112 @@ fn header(out: &mut String, r: &Report) {
     );
 }
 
+fn verdict(out: &mut String, v: &Verdict, lang: Lang) {
+    let class = if v.ok { "ok" } else { "failed" };
+    let _ = writeln!(
+        out,
+        "<div class=\"verdict {class}\"><span class=\"label\">{}</span><span>{}</span></div>",
+        escape(texts::word(lang, "verdict")),
+        escape(&v.text)
+    );
+}
+
 fn contents(out: &mut String, r: &Report) {
     if r.sections.len() < 2 {
         return;
     }
     let _ = write!(
         out,
-        "<nav><h2>{}</h2><ol>",
+        "<nav><h2>{}</h2>",
         escape(texts::word(r.lang, "contents"))
     );
-    for s in &r.sections {
-        let _ = write!(
-            out,
-            "<li><a href=\"#{}\">{}</a> {}</li>",
-            anchor(s.id),
-            escape(&s.title),
-            badge(s)
-        );
+    if r.sections.iter().any(|s| s.chapter.is_some()) {
+        chapter_contents(out, r);
+    } else {
+        out.push_str("<ol>");
+        for s in &r.sections {
+            out.push_str(&contents_item(s));
+        }
+        out.push_str("</ol>");
     }
-    out.push_str("</ol></nav>\n");
+    out.push_str("</nav>\n");
+}
+
+/// One list item per chapter, with its sections below it.
+fn chapter_contents(out: &mut String, r: &Report) {
+    out.push_str("<ol class=\"chapters\">");
+    let mut open = false;
+    for s in &r.sections {
+        if let Some(c) = &s.chapter {
+            if open {
+                out.push_str("</ul></li>");
+            }
+            let _ = write!(
+                out,
+                "<li><a href=\"#{}\">{}</a><ul>",
+                chapter_anchor(s),
+                escape(c)
+            );
+            open = true;
+        }
+        out.push_str(&contents_item(s));
+    }
+    if open {
+        out.push_str("</ul></li>");
+    }
+    out.push_str("</ol>");
+}
+
+fn contents_item(s: &Section) -> String {
+    format!(
+        "<li><a href=\"#{}\">{}</a> {}</li>",
+        anchor(s.id),
+        escape(&s.title),
+        badge(s)
+    )
 }
 
 fn anchor(id: &str) -> String {
     id.replace('.', "-")
 }
 
+fn chapter_anchor(s: &Section) -> String {
+    format!("chapter-{}", anchor(s.id))
+}
+
 /// The row count: orange when a check found something, green when it found nothing.
+/// The compliance pack's sections are not checks: they get none, except a red `!`
+/// when they raise an alert.
 fn badge(s: &Section) -> String {
     let n = s.rows.len();
-    let class = match (s.ran, n, s.id.starts_with("review.")) {
-        (false, _, _) => "count",
-        (true, 0, true) => "count none",
-        (true, _, true) => "count found",
-        _ => "count",
+    let (class, label) = match (s.ran, n, s.id.split('.').next()) {
+        _ if !s.alerts.is_empty() => ("count failed", "!".to_owned()),
+        (_, _, Some("compliance")) => return String::new(),
+        (false, _, _) => ("count", "–".to_owned()),
+        (true, 0, Some("review")) => ("count none", "0".to_owned()),
+        (true, _, Some("review")) => ("count found", n.to_string()),
+        _ => ("count", n.to_string()),
     };
-    let label = if s.ran { n.to_string() } else { "–".into() };
     format!("<span class=\"{class}\">{label}</span>")
 }
 
-fn section(out: &mut String, s: &Section, lang: Lang, max_rows: usize) {
+fn section(out: &mut String, s: &Section, lang: Lang, max_rows: usize, chaptered: bool) {
+    let (h, class) = if chaptered {
+        ("h3", " class=\"in-chapter\"")
+    } else {
+        ("h2", "")
+    };
     let _ = write!(
         out,
-        "<section id=\"{}\">\n<h2>{}{}</h2>\n<p class=\"why\">{}</p>\n",
+        "<section id=\"{}\"{class}>\n<{h}>{}{}</{h}>\n<p class=\"why\">{}</p>\n",
         anchor(s.id),
         escape(&s.title),
         badge(s),
         escape(&s.why)
     );
+    for a in &s.alerts {
+        let _ = writeln!(out, "<p class=\"alert\">{}</p>", escape(a));
+    }
     for n in &s.notes {
         let _ = writeln!(out, "<p class=\"note\">{}</p>", escape(n));
     }
@@ -177,6 +209,8 @@ fn section(out: &mut String, s: &Section, lang: Lang, max_rows: usize) {
     }
     if !s.rows.is_empty() {
         rows(out, s, lang, max_rows);
+    }
+    if !s.rows.is_empty() && (s.rows.len() > max_rows || !s.id.starts_with("compliance.")) {
         let _ = writeln!(
             out,
             "<p class=\"rows\">{}</p>",
@@ -187,7 +221,13 @@ fn section(out: &mut String, s: &Section, lang: Lang, max_rows: usize) {
 }
 
 fn rows(out: &mut String, s: &Section, lang: Lang, max_rows: usize) {
-    out.push_str("<div class=\"wrap\"><table>\n<thead><tr>");
+    let kv = s.columns == ["item", "value"];
+    let table = if kv {
+        "<table class=\"kv\">"
+    } else {
+        "<table>"
+    };
+    let _ = write!(out, "<div class=\"wrap\">{table}\n<thead><tr>");
     let numeric: Vec<bool> = (0..s.columns.len())
         .map(|i| s.rows.iter().any(|r| r[i].is_number()))
         .collect();
@@ -196,27 +236,35 @@ fn rows(out: &mut String, s: &Section, lang: Lang, max_rows: usize) {
         let _ = write!(out, "<th{class}>{}</th>", escape(&texts::column(lang, c)));
     }
     out.push_str("</tr></thead>\n<tbody>\n");
-    let classes: Vec<&str> = s.columns.iter().map(|c| cell_class(c)).collect();
     for row in s.rows.iter().take(max_rows) {
         out.push_str("<tr>");
-        for (v, class) in row.iter().zip(&classes) {
-            let class = if v.is_number() { "num" } else { class };
-            let _ = write!(
-                out,
-                "<td class=\"{class}\">{}</td>",
-                escape(&display(v, lang))
-            );
+        for (v, c) in row.iter().zip(&s.columns) {
+            let text = escape(&display_in(c, v, lang)).replace('\n', "<br>");
+            let _ = write!(out, "<td class=\"{}\">{text}</td>", cell_class(c, v));
         }
         out.push_str("</tr>\n");
     }
     out.push_str("</tbody></table></div>\n");
 }
 
-fn cell_class(column: &str) -> &'static str {
-    match column {
-        "time" | "first_time" | "last_time" | "day" | "period_start" => "time",
-        "reason" => "reason",
-        "user_id" | "patient_id" | "organisation" => "id",
+fn cell_class(column: &str, v: &Value) -> &'static str {
+    match (column, v) {
+        ("findings", Value::Number(n)) if n.as_u64() == Some(0) => "num good",
+        ("findings", Value::Number(_)) => "num warn",
+        (_, Value::Number(_)) => "num",
+        ("verified", Value::Bool(true)) => "good",
+        ("verified", Value::Bool(false)) | ("unclean_start", Value::Bool(true)) => "bad",
+        ("changed", Value::Bool(true)) => "warn",
+        (
+            "time" | "first_time" | "last_time" | "day" | "period_start" | "checkpoint_time"
+            | "from_time" | "to_time" | "from_day" | "to_day" | "outage_from" | "outage_to",
+            _,
+        ) => "time",
+        ("reason" | "examples" | "evidence", _) => "reason",
+        ("problem" | "source", _) => "wraps",
+        ("head" | "signature" | "policy_version" | "previous_version", _) => "hash",
+        ("detail", _) => "detail",
+        ("user_id" | "patient_id" | "organisation" | "chain_id" | "key_id", _) => "id",
         _ => "text",
     }
 }

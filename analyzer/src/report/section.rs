@@ -64,6 +64,19 @@ pub struct Section {
     pub ran: bool,
     /// Charts drawn above the rows in HTML.
     pub charts: Vec<super::svg::Chart>,
+    /// Said first and prominently: what must not be missed (an integrity failure).
+    pub alerts: Vec<String>,
+    /// The heading of the chapter this section opens (reports in chapters: compliance).
+    pub chapter: Option<String>,
+}
+
+/// The one-line outcome of a report that judges (compliance): shown above everything.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    /// Whether the log verified.
+    pub ok: bool,
+    /// The sentence.
+    pub text: String,
 }
 
 /// A whole report.
@@ -85,9 +98,50 @@ pub struct Report {
     pub generated_at: String,
     /// The sections in order.
     pub sections: Vec<Section>,
+    /// The outcome, for a report that judges.
+    pub verdict: Option<Verdict>,
+}
+
+impl Report {
+    /// How the run ends: a failed verdict is an integrity failure (exit 1).
+    pub fn outcome(&self) -> crate::Outcome {
+        match &self.verdict {
+            Some(v) if !v.ok => crate::Outcome::IntegrityFailure,
+            _ => crate::Outcome::Ok,
+        }
+    }
 }
 
 impl Section {
+    /// An empty section with the texts of `id` (rows filled by the caller).
+    pub fn new(id: &'static str, lang: Lang) -> Section {
+        Section {
+            id,
+            title: texts::get(lang, id, Text::Title),
+            why: texts::get(lang, id, Text::Why),
+            notes: Vec::new(),
+            columns: Vec::new(),
+            rows: Vec::new(),
+            ran: true,
+            charts: Vec::new(),
+            alerts: Vec::new(),
+            chapter: None,
+        }
+    }
+
+    /// The section with these columns (SQL names).
+    pub fn with_columns(mut self, names: &[&str]) -> Section {
+        self.columns = names.iter().map(|c| (*c).to_owned()).collect();
+        self
+    }
+
+    /// Says that the section has no rows, in its own words.
+    pub fn note_if_empty(&mut self, lang: Lang) {
+        if self.rows.is_empty() {
+            self.notes.push(texts::get(lang, self.id, Text::Empty));
+        }
+    }
+
     /// Removes columns by name (e.g. employee ids in the patient view).
     pub fn drop_columns(&mut self, names: &[&str]) {
         let keep: Vec<bool> = self
@@ -112,16 +166,8 @@ impl Section {
 /// Runs `spec` (or skips it when a directory table is missing) and builds its section.
 pub async fn run(ctx: &SessionContext, spec: &Spec, opts: &Options) -> Result<Section, Error> {
     let lang = opts.lang;
-    let mut section = Section {
-        id: spec.id,
-        title: texts::get(lang, spec.id, Text::Title),
-        why: texts::get(lang, spec.id, Text::Why),
-        notes: Vec::new(),
-        columns: Vec::new(),
-        rows: Vec::new(),
-        ran: false,
-        charts: Vec::new(),
-    };
+    let mut section = Section::new(spec.id, lang);
+    section.ran = false;
     let missing: Vec<&str> = (spec.needs.iter())
         .filter(|n| !opts.has(**n))
         .map(|n| n.flag())
@@ -148,9 +194,7 @@ pub async fn run(ctx: &SessionContext, spec: &Spec, opts: &Options) -> Result<Se
     if let Some(template) = texts::reason(lang, spec.id) {
         add_reasons(&mut section, &template, lang);
     }
-    if section.rows.is_empty() {
-        section.notes.push(texts::get(lang, spec.id, Text::Empty));
-    }
+    section.note_if_empty(lang);
     Ok(section)
 }
 
@@ -167,7 +211,8 @@ pub async fn run_all(
     Ok(out)
 }
 
-/// Plans `sql` with the parameters it uses and collects the result.
+/// Plans `sql` with the parameters it uses and collects the result. `{tz}` is the
+/// checked `--timezone`, for SQL that reads `access` rather than the `period` view.
 async fn collect(
     ctx: &SessionContext,
     sql: &str,
@@ -176,7 +221,8 @@ async fn collect(
     let params: Vec<_> = (opts.params().into_iter())
         .filter(|(name, _)| uses(sql, name))
         .collect();
-    let df = match ctx.sql(sql).await {
+    let sql = sql.replace("{tz}", &opts.period.timezone);
+    let df = match ctx.sql(&sql).await {
         Ok(df) => df,
         Err(e) => return Err(query::sql_error(ctx, &e).await),
     };

@@ -32,6 +32,8 @@ const LEFT: f64 = 56.0;
 const RIGHT: f64 = 16.0;
 const TOP: f64 = 16.0;
 const BOTTOM: f64 = 48.0;
+/// Points up to which a line chart draws a dot at each.
+const MAX_DOTS: usize = 60;
 /// Series colours: distinguishable, also for most colour-blind readers.
 const COLOURS: [&str; 8] = [
     "#1f5fa8", "#e07b00", "#2a9d8f", "#c0392b", "#7b4ea3", "#8c6d31", "#d64f9a", "#5d6d7e",
@@ -50,9 +52,10 @@ impl Chart {
             escape(&self.title)
         );
         self.axes(&mut out, top);
+        // A line needs two points; one period is drawn as bars.
         match self.kind {
-            Kind::Line => self.lines(&mut out, top),
-            Kind::Bar => self.bars(&mut out, top),
+            Kind::Line if self.labels.len() > 1 => self.lines(&mut out, top),
+            _ => self.bars(&mut out, top),
         }
         out.push_str("</svg></figure>");
         out
@@ -80,8 +83,7 @@ impl Chart {
                 short_number(v)
             );
         }
-        let step = (self.labels.len() / 12).max(1);
-        for (i, label) in self.labels.iter().enumerate().step_by(step) {
+        for (i, label) in self.labels.iter().enumerate().step_by(self.label_step()) {
             let _ = write!(
                 out,
                 r#"<text x="{:.1}" y="{}" class="tick" text-anchor="middle">{}</text>"#,
@@ -90,6 +92,14 @@ impl Chart {
                 escape(label)
             );
         }
+    }
+
+    /// Every how many points a label fits without overlapping its neighbours (a
+    /// character of the 12 px tick font is about 7 units wide).
+    fn label_step(&self) -> usize {
+        let longest = self.labels.iter().map(|l| l.chars().count()).max();
+        let room = (W - LEFT - RIGHT) / (longest.unwrap_or(1) as f64 * 7.0 + 12.0);
+        self.labels.len().div_ceil((room as usize).max(1)).max(1)
     }
 
     fn lines(&self, out: &mut String, top: f64) {
@@ -103,7 +113,8 @@ impl Chart {
                 r#"<polyline fill="none" stroke="{colour}" stroke-width="2.5" points="{}"/>"#,
                 points.join(" ")
             );
-            for p in &points {
+            // Dots mark the points of a short series; on a long one they blur the line.
+            for p in points.iter().filter(|_| points.len() <= MAX_DOTS) {
                 let (x, y) = p.split_once(',').unwrap_or(("0", "0"));
                 let _ = write!(out, r#"<circle cx="{x}" cy="{y}" r="3" fill="{colour}"/>"#);
             }
@@ -173,6 +184,20 @@ fn short_number(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn date_labels_do_not_overlap() {
+        let chart = |n: usize| Chart {
+            title: String::new(),
+            kind: Kind::Line,
+            labels: (0..n).map(|i| format!("2026-01-{i:02}")).collect(),
+            series: Vec::new(),
+        };
+        // 568 units of axis, a date label about 82: six fit.
+        assert_eq!(chart(6).label_step(), 1);
+        assert_eq!(chart(11).label_step(), 2);
+        assert_eq!(chart(365).label_step(), 61);
+    }
 
     #[test]
     fn scales_round_up() {

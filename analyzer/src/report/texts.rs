@@ -2,6 +2,7 @@
 //! what "no findings" means, the sentence that says why a row was flagged, and column
 //! names. CSV and JSON keep the SQL column names, so scripts do not depend on language.
 
+use super::compliance;
 use crate::cli::{Lang, ReportName};
 
 /// Which text of a section.
@@ -16,17 +17,24 @@ pub enum Text {
 }
 
 /// `[dutch, english]`.
-type Pair = [&'static str; 2];
+pub(crate) type Pair = [&'static str; 2];
 
-struct SectionText {
-    id: &'static str,
-    title: Pair,
-    why: Pair,
-    empty: Pair,
-    reason: Option<Pair>,
+/// The words of one section.
+pub(crate) struct SectionText {
+    pub(crate) id: &'static str,
+    pub(crate) title: Pair,
+    pub(crate) why: Pair,
+    pub(crate) empty: Pair,
+    pub(crate) reason: Option<Pair>,
 }
 
-fn pick(lang: Lang, p: &Pair) -> &'static str {
+/// The section texts of every report: these and the compliance pack's.
+fn sections() -> impl Iterator<Item = &'static SectionText> {
+    SECTIONS.iter().chain(compliance::texts::SECTIONS)
+}
+
+/// The word of `p` in `lang`.
+pub(crate) fn pick(lang: Lang, p: &Pair) -> &'static str {
     match lang {
         Lang::Nl => p[0],
         Lang::En => p[1],
@@ -35,7 +43,7 @@ fn pick(lang: Lang, p: &Pair) -> &'static str {
 
 /// A section's title, explanation or empty text.
 pub fn get(lang: Lang, id: &str, which: Text) -> String {
-    let Some(t) = SECTIONS.iter().find(|t| t.id == id) else {
+    let Some(t) = sections().find(|t| t.id == id) else {
         return id.to_owned();
     };
     let p = match which {
@@ -48,13 +56,13 @@ pub fn get(lang: Lang, id: &str, which: Text) -> String {
 
 /// The sentence saying why a row of section `id` is listed, with `{column}` tags.
 pub fn reason(lang: Lang, id: &str) -> Option<String> {
-    let t = SECTIONS.iter().find(|t| t.id == id)?;
+    let t = sections().find(|t| t.id == id)?;
     t.reason.as_ref().map(|p| pick(lang, p).to_owned())
 }
 
 /// Whether every section id has its texts (for tests).
 pub fn known(id: &str) -> bool {
-    SECTIONS.iter().any(|t| t.id == id)
+    sections().any(|t| t.id == id)
 }
 
 /// The title of a report.
@@ -66,6 +74,10 @@ pub fn report_title(lang: Lang, name: ReportName) -> &'static str {
         ReportName::RecordAccess => ["Toegang tot één dossier", "Access to one record"],
         ReportName::Review => ["Systematische logcontrole", "Systematic log review"],
         ReportName::Adoption => ["Gebruik van e-health", "Adoption of e-health"],
+        ReportName::Compliance => [
+            "Bewijsdossier toegangslogging",
+            "Access logging evidence pack",
+        ],
     };
     pick(lang, &p)
 }
@@ -91,6 +103,7 @@ pub fn word(lang: Lang, key: &str) -> &'static str {
         "yes" => ["ja", "yes"],
         "no" => ["nee", "no"],
         "contents" => ["Inhoud", "Contents"],
+        "verdict" => ["Oordeel", "Verdict"],
         "footer" => [
             "Gemaakt door zegel-analyzer uit het toegangslog (NEN 7513). De SQL van elk onderdeel staat in docs/reports.md.",
             "Made by zegel-analyzer from the access log (NEN 7513). The SQL of every section is in docs/reports.md.",
@@ -139,8 +152,7 @@ pub fn action(lang: Lang, code: &str) -> Option<&'static str> {
 
 /// Column names for tables and HTML.
 pub fn column(lang: Lang, name: &str) -> String {
-    COLUMNS
-        .iter()
+    (COLUMNS.iter().chain(compliance::texts::COLUMNS))
         .find(|c| c.0 == name)
         .map_or_else(|| name.to_owned(), |c| pick(lang, &c.1).to_owned())
 }

@@ -1,7 +1,7 @@
 //! docs/reports.md shows every report's SQL verbatim; this keeps it that way.
 
 use zegel_analyzer::report::{
-    adoption, daily, employee_access, patient_access, period, record_access, review,
+    adoption, compliance, daily, employee_access, patient_access, period, record_access, review,
 };
 
 #[test]
@@ -30,6 +30,10 @@ fn docs_show_every_sql_verbatim() {
         ("review::ADMIN", review::ADMIN),
         ("adoption::USAGE", adoption::USAGE),
         ("adoption::ROLES", adoption::ROLES),
+        ("compliance::PER_DAY", compliance::PER_DAY),
+        ("compliance::LIFECYCLE", compliance::LIFECYCLE),
+        ("compliance::LOADS", compliance::LOADS),
+        ("compliance::USE", compliance::USE),
     ];
     for (name, sql) in all {
         assert!(

@@ -21,7 +21,7 @@ async fn render(f: &Fixture, a: &[&str], file: &str) -> String {
 }
 
 /// Void elements need no end tag; every other opened tag must be closed in order.
-fn assert_balanced(html: &str) {
+pub fn assert_balanced(html: &str) {
     const VOID: &[&str] = &[
         "meta", "br", "circle", "line", "rect", "polyline", "!doctype",
     ];
@@ -63,6 +63,7 @@ async fn html_is_self_contained_and_balanced() {
             &["patient-access", "--patient", "pat-c", "--format", "html"][..],
             "patient.html",
         ),
+        (&["compliance", "--format", "html"][..], "compliance.html"),
     ] {
         let html = render(&f, a, file).await;
         assert!(html.starts_with("<!DOCTYPE html>"), "{file}");

@@ -1,10 +1,13 @@
 //! The `report` command on a log written by the real writer with hand-planted events:
-//! each review check has a known positive and a known negative (see `common.rs`).
+//! each review check has a known positive and a known negative (see `common.rs`); the
+//! compliance pack on a `gen` log continued by the writer (see `pack.rs`).
 
 mod binary;
 mod common;
+mod compliance;
 mod docs;
 mod formats;
+mod pack;
 #[path = "../support/pg.rs"]
 mod pg;
 mod postgres;
