@@ -373,6 +373,9 @@ pub enum ReportFormat {
     /// The HTML page printed to PDF by headless Chromium (needs --output; Chromium from
     /// PATH or env ZEGEL_CHROMIUM).
     Pdf,
+    /// Nothing is run: the SQL of every section and the parameter values it binds, as
+    /// JSON, to read or re-run elsewhere.
+    Sql,
 }
 
 /// Language of a report.

@@ -56,7 +56,8 @@ FROM uses u LEFT JOIN staff_roles r ON r.role = u.role AND r.department = u.depa
 GROUP BY u.period_start, u.application, u.role, u.department
 ORDER BY period_start, u.application, u.role, u.department";
 
-const SECTIONS: [Spec; 2] = [
+/// The sections, in order (also listed by `--format sql`).
+pub const SECTIONS: [Spec; 2] = [
     Spec {
         id: "adoption.usage",
         sql: USAGE,

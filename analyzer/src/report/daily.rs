@@ -26,7 +26,8 @@ WHERE a.kind = 'access' AND a.user_id IS NOT NULL
 GROUP BY a.day, a.user_id
 ORDER BY a.day, a.user_id";
 
-const SECTIONS: [Spec; 1] = [Spec {
+/// The sections, in order (also listed by `--format sql`).
+pub const SECTIONS: [Spec; 1] = [Spec {
     id: "daily.days",
     sql: DAYS,
     needs: &[],

@@ -38,7 +38,8 @@ FROM period
 WHERE kind = 'access' AND user_id = $user
 ORDER BY time, chain_id, seq";
 
-const SECTIONS: [Spec; 3] = [
+/// The sections, in order (also listed by `--format sql`).
+pub const SECTIONS: [Spec; 3] = [
     Spec {
         id: "employee-access.days",
         sql: DAYS,

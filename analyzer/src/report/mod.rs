@@ -24,6 +24,7 @@ pub mod render;
 pub mod render_html;
 pub mod review;
 pub mod section;
+pub mod sql_spec;
 pub mod svg;
 pub mod texts;
 
@@ -201,6 +202,11 @@ pub fn name(r: ReportName) -> &'static str {
 /// Runs `report`.
 pub async fn run(args: &ReportArgs) -> Result<Outcome, Error> {
     let opts = Options::from_args(args)?;
+    if args.format == ReportFormat::Sql {
+        let doc = sql_spec::document(&opts, specs(opts.name)?);
+        print::write_document(args.output.as_deref(), doc.as_bytes())?;
+        return Ok(Outcome::Ok);
+    }
     let tables = Tables {
         sources: args.sources.clone(),
         staff: args.staff.clone(),
@@ -216,6 +222,26 @@ pub async fn run(args: &ReportArgs) -> Result<Outcome, Error> {
     };
     print::write_document(args.output.as_deref(), &doc)?;
     Ok(report.outcome())
+}
+
+/// The SQL sections of a report, for `--format sql`.
+fn specs(name: ReportName) -> Result<&'static [section::Spec], Error> {
+    Ok(match name {
+        ReportName::PatientAccess => &patient_access::SECTIONS,
+        ReportName::EmployeeAccess => &employee_access::SECTIONS,
+        ReportName::Daily => &daily::SECTIONS,
+        ReportName::RecordAccess => &record_access::SECTIONS,
+        ReportName::Review => &review::SECTIONS,
+        ReportName::Adoption => &adoption::SECTIONS,
+        ReportName::Compliance => {
+            return Err(Error::Usage(
+                "--format sql lists a report's SQL sections; the compliance pack is \
+                 assembled from the verifier and several reports (docs/reports.md shows \
+                 its SQL)"
+                    .into(),
+            ));
+        }
+    })
 }
 
 /// The query session plus the `period` view and empty stand-ins for missing directory

@@ -35,7 +35,8 @@ FROM period
 WHERE kind = 'access' AND patient_id = $patient AND decision IN ('deny', 'reject')
 ORDER BY time, seq";
 
-const SECTIONS: [Spec; 2] = [
+/// The sections, in order (also listed by `--format sql`).
+pub const SECTIONS: [Spec; 2] = [
     Spec {
         id: "patient-access.accesses",
         sql: ACCESSES,

@@ -31,7 +31,8 @@ FROM period a LEFT JOIN staff s ON s.user_id = a.user_id
 WHERE a.kind = 'access' AND a.patient_id = $patient
 ORDER BY time, a.chain_id, a.seq";
 
-const SECTIONS: [Spec; 2] = [
+/// The sections, in order (also listed by `--format sql`).
+pub const SECTIONS: [Spec; 2] = [
     Spec {
         id: "record-access.users",
         sql: USERS,

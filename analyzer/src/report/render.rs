@@ -16,6 +16,9 @@ pub fn render(report: &Report, format: ReportFormat, max_rows: usize) -> Result<
         ReportFormat::Csv => csv(report),
         ReportFormat::Json => Ok(json(report)),
         ReportFormat::Html | ReportFormat::Pdf => Ok(render_html::html(report, max_rows)),
+        ReportFormat::Sql => Err(Error::Usage(
+            "--format sql lists the SQL instead of rendering a report".into(),
+        )),
     }
 }
 

@@ -171,7 +171,8 @@ WHERE a.kind = 'access'
 GROUP BY a.user_id, a.day
 ORDER BY a.day, a.user_id";
 
-const SECTIONS: [Spec; 10] = [
+/// The sections, in order (also listed by `--format sql`).
+pub const SECTIONS: [Spec; 10] = [
     Spec {
         id: "review.emergency",
         sql: EMERGENCY,

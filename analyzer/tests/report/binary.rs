@@ -122,3 +122,70 @@ async fn bad_options_are_usage_errors() {
     ]);
     assert!(err.contains("not a time zone"), "{err}");
 }
+
+#[tokio::test]
+async fn format_sql_lists_each_sections_sql_and_its_parameters() {
+    let f = Fixture::new().await;
+    let tables = f.all_tables();
+    let mut args = vec![
+        "report",
+        "review",
+        "--from",
+        "2026-01-05",
+        "--to",
+        "2026-01-09",
+    ];
+    args.extend(tables.iter().map(|s| s.as_str()));
+    let with = |fmt: &str| {
+        let mut a = args.clone();
+        a.extend(["--format", fmt]);
+        let text = stdout(&analyzer(&a));
+        serde_json::from_str::<serde_json::Value>(&text).expect("json")
+    };
+    let (sql, report) = (with("sql"), with("json"));
+    let ids = |doc: &serde_json::Value| -> Vec<String> {
+        let sections = doc["sections"].as_array().expect("sections");
+        sections
+            .iter()
+            .map(|s| s["id"].as_str().expect("id").to_owned())
+            .collect()
+    };
+    assert_eq!(
+        ids(&sql),
+        ids(&report),
+        "the same sections, in the same order"
+    );
+    for s in sql["sections"].as_array().expect("sections") {
+        assert!(
+            s["sql"].as_str().expect("sql").contains("FROM period"),
+            "{s}"
+        );
+    }
+    let care = &sql["sections"].as_array().expect("sections")[2];
+    assert_eq!(
+        care["needs"],
+        serde_json::json!(["care_relations"]),
+        "{care}"
+    );
+    // 2026-01-05 00:00 CET is 2026-01-04 23:00 UTC; --to is inclusive.
+    assert_eq!(sql["params"]["from"]["value"], 1_767_567_600_000_000_i64);
+    assert_eq!(sql["params"]["to"]["value"], 1_767_999_600_000_000_i64);
+    assert_eq!(sql["params"]["outlier_factor"]["value"], 5.0);
+    assert_eq!(sql["timezone"], "Europe/Amsterdam");
+    assert!(
+        sql["period_view"]
+            .as_str()
+            .expect("view")
+            .contains("Europe/Amsterdam")
+    );
+
+    let msg = usage_error(&[
+        "report",
+        "compliance",
+        "--source",
+        &f.url,
+        "--format",
+        "sql",
+    ]);
+    assert!(msg.contains("compliance pack is assembled"), "{msg}");
+}
