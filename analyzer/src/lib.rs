@@ -3,12 +3,14 @@
 //! `generate` (synthetic logs) -> `output` (tables).
 //!
 //! `query`: `session` builds a DataFusion context with the `access` table (`table` is
-//! its schema; `provider` combines the sources: `partition` pages a database chain into
-//! batches built by `batch`, `parquet_dir` checks Parquet directories) and the CSV
+//! its schema; `provider` combines the sources and `pushdown` takes the seq and time
+//! bounds it can hand them: `partition` pages a database chain into batches built by
+//! `batch`, `parquet_dir` checks Parquet directories) and the CSV
 //! `directory` tables; `query` plans and runs the SQL and `print` writes the result.
 //!
 //! `report`: named reports (patient view, per employee, daily, per record, review,
-//! adoption) as documented SQL over the same session, rendered as table, CSV, JSON or HTML.
+//! adoption, and the compliance evidence pack) as documented SQL over the same session,
+//! rendered as table, CSV, JSON, HTML or PDF, or listed as their SQL.
 //!
 //! `export`: the records of a period streamed from the same session as FHIR AuditEvents
 //! (`export::fhir`), CSV or Parquet (through `print`).
