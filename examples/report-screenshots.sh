@@ -85,7 +85,11 @@ PY
     --format html -o "$out/compliance-tampered.html" && { echo "a tampered log passed" >&2; exit 1; }
 
 shoot() { # html file, png file
+  # No traffic leaves the machine: background services off, any request to a dead port.
   "$chromium" --headless --no-sandbox --disable-gpu --hide-scrollbars \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --disable-default-apps --no-default-browser-check --proxy-server=http://127.0.0.1:9 \
+    --proxy-bypass-list='<-loopback>' \
     --screenshot="$2" --window-size=1280,1800 "file://$1" 2>/dev/null
 }
 for html in "$out"/*.html; do

@@ -93,6 +93,17 @@ pub async fn print(html: &str, chromium: &Path) -> Result<Vec<u8>, PdfError> {
         "--no-first-run",
         "--disable-extensions",
         "--no-pdf-header-footer",
+        // The page is self-contained; Chromium itself must not reach out either (updates,
+        // metrics, safe browsing): every request it might make goes to a dead local port.
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-default-apps",
+        "--disable-domain-reliability",
+        "--disable-client-side-phishing-detection",
+        "--no-default-browser-check",
+        "--proxy-server=http://127.0.0.1:9",
+        "--proxy-bypass-list=<-loopback>",
     ])
     .arg(format!("--user-data-dir={}", job.file("profile").display()))
     .arg(format!("--print-to-pdf={}", pdf.display()))
