@@ -65,9 +65,9 @@ pub async fn verify_sources(
         sources.iter().partition(|s| Path::new(s).is_dir());
     let mut results = Vec::new();
     let mut archived: BTreeMap<String, Vec<(u64, Hash)>> = BTreeMap::new();
+    let silence = silence_us(integrity.silence);
     for dir in dirs {
         for chain in wanted(manifest::chains(Path::new(dir))?, chains, dir)? {
-            let silence = silence_us(integrity.silence);
             let checked = check::chain(Path::new(dir), &chain, &keys, file.as_deref(), silence)?;
             archived
                 .entry(chain.clone())
@@ -91,7 +91,7 @@ pub async fn verify_sources(
             .collect();
         let wanted = wanted(all, chains, store.url())?;
         let opts = VerifyOptions {
-            silence_us: silence_us(integrity.silence),
+            silence_us: silence,
             progress: None,
         };
         let checked = verify_chains(&store, wanted, &keys, file.as_deref(), opts).await?;

@@ -39,26 +39,25 @@ impl Log {
         );
         out
     }
-    fn write(&self, records: u64, seed: u64) {
+    /// `gen` into chain `c1` of the log, with its key and checkpoint file, plus `extra`.
+    fn generate(&self, extra: &[&str]) {
         let (key, cp) = (self.p("k.pem"), self.p("cp.jsonl"));
-        let out = self.run(&[
-            "gen",
-            "--db",
-            &self.db,
-            "--key",
-            s(&key),
-            "--checkpoint-file",
-            s(&cp),
-            "--chain",
-            "c1",
+        let mut args = vec!["gen", "--db", &self.db, "--key", s(&key)];
+        args.extend(["--checkpoint-file", s(&cp), "--chain", "c1"]);
+        args.extend_from_slice(extra);
+        assert!(self.run(&args).status.success());
+    }
+    fn write(&self, records: u64, seed: u64) {
+        let (records, seed) = (records.to_string(), seed.to_string());
+        // access/outcome pairs only: exact record counts
+        self.generate(&[
             "--profile",
-            "uniform", // access/outcome pairs only: exact record counts
+            "uniform",
             "--records",
-            &records.to_string(),
+            &records,
             "--seed",
-            &seed.to_string(),
+            &seed,
         ]);
-        assert!(out.status.success());
     }
     fn keyed(&self, cmd: &str, extra: &[&str]) -> Output {
         let (key, cp) = (self.p("k.pub"), self.p("cp.jsonl"));
@@ -210,23 +209,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn an_archive_alone_shows_its_coverage() {
     let log = Log::new();
-    let (key, cp) = (log.p("k.pem"), log.p("cp.jsonl"));
-    let out = log.run(&[
-        "gen",
-        "--db",
-        &log.db,
-        "--key",
-        s(&key),
-        "--checkpoint-file",
-        s(&cp),
-        "--chain",
-        "c1",
-        "--records",
-        "3000",
-        "--staff",
-        "60",
-    ]);
-    assert!(out.status.success());
+    log.generate(&["--records", "3000", "--staff", "60"]);
     assert!(log.archive().status.success());
     let archive = log.p("archive");
     let verify = |silence: &str| {

@@ -7,6 +7,7 @@ use std::path::Path;
 use zegel_analyzer::cli::{GenArgs, GenProfile};
 use zegel_analyzer::session::{self, Tables};
 use zegel_audit::keys;
+use zegel_audit::store::{Store, StoreOptions};
 
 /// Seed used by every test log.
 pub const SEED: u64 = 7513;
@@ -30,6 +31,20 @@ pub async fn sqlite_log(dir: &Path, name: &str, records: u64) -> String {
     let url = format!("sqlite:{}", dir.join(format!("{name}.db")).display());
     gen_log(&url, dir, name, records).await;
     url
+}
+
+/// Appends to chain `chain` of the SQLite log at `url` a row at `seq`, dated 1970, whose
+/// sealed bytes do not decode (format version 0x09).
+pub async fn append_malformed(url: &str, chain: &str, seq: u64) {
+    let store = Store::open(url, &StoreOptions::default())
+        .await
+        .expect("open");
+    let sql = format!(
+        "INSERT INTO zegel_records (chain_id, seq, time_us, kind, record, hash) \
+         VALUES ('{chain}', {seq}, 0, 'access', X'09', zeroblob(32))"
+    );
+    store.execute_raw(sql).await.expect("insert");
+    store.close().await;
 }
 
 /// A session over `sources` without directory tables.

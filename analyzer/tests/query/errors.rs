@@ -1,9 +1,8 @@
 //! What the user sees when the SQL is wrong or the log holds a malformed row.
 
-use crate::common::{session, sqlite_log};
+use crate::common::{append_malformed, session, sqlite_log};
 use futures_util::StreamExt;
 use zegel_analyzer::{Error, query};
-use zegel_audit::store::{Store, StoreOptions};
 
 async fn sql_error(sql: &str) -> (String, Error) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -51,19 +50,8 @@ async fn syntax_error_is_shown_without_internals() {
 async fn malformed_record_fails_the_query_and_names_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let url = sqlite_log(dir.path(), "c1", 10).await;
-    let store = Store::open(&url, &StoreOptions::default())
-        .await
-        .expect("open");
     // A row whose sealed bytes do not decode (format version 0x09).
-    store
-        .execute_raw(
-            "INSERT INTO zegel_records (chain_id, seq, time_us, kind, record, hash) \
-             VALUES ('c1', 21, 0, 'access', X'09', zeroblob(32))"
-                .into(),
-        )
-        .await
-        .expect("insert");
-    store.close().await;
+    append_malformed(&url, "c1", 21).await;
     let ctx = session(&[&url]).await;
     let mut stream = query::execute(&ctx, "SELECT count(*) FROM access")
         .await

@@ -2,10 +2,9 @@
 //! same as without them, and rows outside the bounds are really not read (a malformed
 //! row there no longer stops the query).
 
-use crate::common::{count, lines, rows, session, sqlite_log};
+use crate::common::{append_malformed, count, lines, rows, session, sqlite_log};
 use futures_util::StreamExt;
 use zegel_analyzer::query;
-use zegel_audit::store::{Store, StoreOptions};
 
 /// 6,000 accesses with outcomes: 12,000 records, more than one page.
 const ACCESSES: u64 = 6_000;
@@ -65,19 +64,8 @@ async fn bounded_queries_answer_as_unbounded_ones_do() {
 async fn rows_outside_the_bounds_are_not_read() {
     let dir = tempfile::tempdir().expect("tempdir");
     let url = sqlite_log(dir.path(), "c1", 50).await;
-    let store = Store::open(&url, &StoreOptions::default())
-        .await
-        .expect("open");
     // A row after the chain whose sealed bytes do not decode, dated 1970.
-    store
-        .execute_raw(
-            "INSERT INTO zegel_records (chain_id, seq, time_us, kind, record, hash) \
-             VALUES ('c1', 101, 0, 'access', X'09', zeroblob(32))"
-                .into(),
-        )
-        .await
-        .expect("insert");
-    store.close().await;
+    append_malformed(&url, "c1", 101).await;
     let ctx = session(&[&url]).await;
     let since_2000 = "time >= arrow_cast(946684800000000, 'Timestamp(Microsecond, Some(\"UTC\"))')";
     for (filter, expect) in [
