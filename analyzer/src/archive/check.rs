@@ -78,7 +78,7 @@ pub fn chain(
                     ends: Vec::new(),
                 });
             }
-            for (row_chain, row) in parquet_in::read_file(&file)? {
+            parquet_in::for_each_row(&file, |row_chain, row| {
                 let row = if row_chain == chain {
                     row
                 } else {
@@ -90,7 +90,7 @@ pub fn chain(
                     Row::Malformed { seq, detail }
                 };
                 v.push(row);
-            }
+            })?;
         }
     }
     let result = v.finish();

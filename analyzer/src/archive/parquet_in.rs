@@ -2,6 +2,9 @@
 //! takes, rebuilt field by field from the `access` columns. A row that cannot be read
 //! back (an unknown enum name, a hash of the wrong width) is a malformed record, as in
 //! a database: evidence, not an I/O error.
+//!
+//! Rows stream a batch at a time; each batch's columns are looked up and type-checked
+//! once, not per row and field.
 
 use crate::Error;
 use crate::archive::manifest::io;
@@ -15,137 +18,212 @@ use std::path::Path;
 use zegel_audit::store::rows::Row;
 use zegel_audit::{Event, SealedRecord};
 
-/// Reads every row of an archive file, in file order, as (chain id, row).
-pub fn read_file(path: &Path) -> Result<Vec<(String, Row)>, Error> {
-    let f = std::fs::File::open(path).map_err(|e| io(path, &e))?;
+/// Reads every row of an archive file in file order and hands each to `f` as (chain
+/// id, row).
+pub fn for_each_row(path: &Path, mut f: impl FnMut(&str, Row)) -> Result<(), Error> {
+    let file = std::fs::File::open(path).map_err(|e| io(path, &e))?;
     let bad = |e: &dyn std::fmt::Display| Error::Usage(format!("{}: {e}", path.display()));
-    let reader = ParquetRecordBatchReaderBuilder::try_new(f)
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
         .map_err(|e| bad(&e))?
         .with_batch_size(8192)
         .build()
         .map_err(|e| bad(&e))?;
-    let mut out = Vec::new();
     for batch in reader {
         let batch = batch.map_err(|e| bad(&e))?;
-        rows_of(&batch, &mut out).map_err(|e| bad(&e))?;
-    }
-    Ok(out)
-}
-
-struct Columns<'a> {
-    batch: &'a RecordBatch,
-}
-
-impl<'a> Columns<'a> {
-    fn get(&self, name: &str) -> Result<&'a dyn Array, String> {
-        self.batch
-            .column_by_name(name)
-            .map(|c| c.as_ref())
-            .ok_or_else(|| format!("no column {name}"))
-    }
-    fn text(&self, name: &str) -> Result<&'a StringArray, String> {
-        self.get(name)?
-            .as_string_opt::<i32>()
-            .ok_or_else(|| format!("column {name} is not text"))
-    }
-    fn int(&self, name: &str) -> Result<&'a Int64Array, String> {
-        self.get(name)?
-            .as_primitive_opt::<Int64Type>()
-            .ok_or_else(|| format!("column {name} is not Int64"))
-    }
-}
-
-fn rows_of(batch: &RecordBatch, out: &mut Vec<(String, Row)>) -> Result<(), String> {
-    let c = Columns { batch };
-    let chain = c.text("chain_id")?;
-    let seq = c.int("seq")?;
-    let time: &TimestampMicrosecondArray = c
-        .get("time")?
-        .as_primitive_opt::<TimestampMicrosecondType>()
-        .ok_or("column time is not a microsecond timestamp")?;
-    let roles: &ListArray = c.get("roles")?.as_list_opt::<i32>().ok_or("roles")?;
-    let hash: &FixedSizeBinaryArray = c
-        .get("hash")?
-        .as_fixed_size_binary_opt()
-        .ok_or("column hash is not fixed-size binary")?;
-    for i in 0..batch.num_rows() {
-        let seq_v = (!seq.is_null(i))
-            .then(|| seq.value(i))
-            .and_then(|s| u64::try_from(s).ok());
-        let row = match record(&c, i, time, roles, hash, seq_v) {
-            Ok(r) => Row::Record(r),
-            Err(detail) => Row::Malformed { seq: seq_v, detail },
-        };
-        let chain_id = if chain.is_null(i) { "" } else { chain.value(i) };
-        out.push((chain_id.to_owned(), row));
+        let cols = Columns::of(&batch).map_err(|e| bad(&e))?;
+        for i in 0..batch.num_rows() {
+            let chain_id = if cols.chain.is_null(i) {
+                ""
+            } else {
+                cols.chain.value(i)
+            };
+            f(chain_id, cols.row(i));
+        }
     }
     Ok(())
 }
 
-fn record(
-    c: &Columns<'_>,
-    i: usize,
-    time: &TimestampMicrosecondArray,
-    roles: &ListArray,
-    hash: &FixedSizeBinaryArray,
-    seq: Option<u64>,
-) -> Result<SealedRecord, String> {
-    let seq = seq.ok_or("column seq: missing or negative")?;
-    if time.is_null(i) || hash.is_null(i) || roles.is_null(i) {
-        return Err("time, roles or hash is null".into());
+/// The columns of one batch, typed.
+struct Columns<'a> {
+    chain: &'a StringArray,
+    seq: &'a Int64Array,
+    time: &'a TimestampMicrosecondArray,
+    kind: &'a StringArray,
+    roles: &'a ListArray,
+    role_names: &'a StringArray,
+    hash: &'a FixedSizeBinaryArray,
+    text: [&'a StringArray; TEXTS.len()],
+    action: &'a StringArray,
+    decision: &'a StringArray,
+    int: [&'a Int64Array; INTS.len()],
+    detail: &'a StringArray,
+}
+
+/// The text columns set with [`set_text`], in that order.
+const TEXTS: [&str; 21] = [
+    "request_id",
+    "user_id",
+    "user_name",
+    "organisation",
+    "department",
+    "responsible_user",
+    "purpose_of_use",
+    "access_point",
+    "application",
+    "method",
+    "path",
+    "raw_path",
+    "interaction",
+    "resource_type",
+    "resource_id",
+    "patient_id",
+    "patient_id_system",
+    "rule",
+    "reason",
+    "emergency_justification",
+    "policy_version",
+];
+
+/// The integer columns, in the order of [`set_int`].
+const INTS: [&str; 4] = ["status", "bytes", "duration_us", "links_seq"];
+
+fn set_text(e: &mut Event, i: usize, v: Option<String>) {
+    let field = match i {
+        0 => &mut e.request_id,
+        1 => &mut e.user_id,
+        2 => &mut e.user_name,
+        3 => &mut e.organisation,
+        4 => &mut e.department,
+        5 => &mut e.responsible_user,
+        6 => &mut e.purpose_of_use,
+        7 => &mut e.access_point,
+        8 => &mut e.application,
+        9 => &mut e.method,
+        10 => &mut e.path,
+        11 => &mut e.raw_path,
+        12 => &mut e.interaction,
+        13 => &mut e.resource_type,
+        14 => &mut e.resource_id,
+        15 => &mut e.patient_id,
+        16 => &mut e.patient_id_system,
+        17 => &mut e.rule,
+        18 => &mut e.reason,
+        19 => &mut e.emergency_justification,
+        _ => &mut e.policy_version,
+    };
+    *field = v;
+}
+
+fn set_int(e: &mut Event, i: usize, v: Option<i64>) {
+    let field = match i {
+        0 => &mut e.status,
+        1 => &mut e.bytes,
+        2 => &mut e.duration_us,
+        _ => &mut e.links_seq,
+    };
+    *field = v;
+}
+
+fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a dyn Array, String> {
+    batch
+        .column_by_name(name)
+        .map(|c| c.as_ref())
+        .ok_or_else(|| format!("no column {name}"))
+}
+
+fn text<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a StringArray, String> {
+    column(batch, name)?
+        .as_string_opt::<i32>()
+        .ok_or_else(|| format!("column {name} is not text"))
+}
+
+fn int<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a Int64Array, String> {
+    column(batch, name)?
+        .as_primitive_opt::<Int64Type>()
+        .ok_or_else(|| format!("column {name} is not Int64"))
+}
+
+impl<'a> Columns<'a> {
+    fn of(batch: &'a RecordBatch) -> Result<Self, String> {
+        let roles: &ListArray = column(batch, "roles")?
+            .as_list_opt::<i32>()
+            .ok_or("column roles is not a list")?;
+        let mut texts = Vec::with_capacity(TEXTS.len());
+        for name in TEXTS {
+            texts.push(text(batch, name)?);
+        }
+        let mut ints = Vec::with_capacity(INTS.len());
+        for name in INTS {
+            ints.push(int(batch, name)?);
+        }
+        Ok(Columns {
+            chain: text(batch, "chain_id")?,
+            seq: int(batch, "seq")?,
+            time: column(batch, "time")?
+                .as_primitive_opt::<TimestampMicrosecondType>()
+                .ok_or("column time is not a microsecond timestamp")?,
+            kind: text(batch, "kind")?,
+            role_names: roles
+                .values()
+                .as_string_opt::<i32>()
+                .ok_or("column roles is not a list of text")?,
+            roles,
+            hash: column(batch, "hash")?
+                .as_fixed_size_binary_opt()
+                .ok_or("column hash is not fixed-size binary")?,
+            text: texts.try_into().map_err(|_| "text columns")?,
+            action: text(batch, "action")?,
+            decision: text(batch, "decision")?,
+            int: ints.try_into().map_err(|_| "integer columns")?,
+            detail: text(batch, "detail")?,
+        })
     }
-    let text = |name: &str| -> Result<Option<String>, String> {
-        let a = c.text(name)?;
-        Ok((!a.is_null(i)).then(|| a.value(i).to_owned()))
-    };
-    let int = |name: &str| -> Result<Option<i64>, String> {
-        let a = c.int(name)?;
-        Ok((!a.is_null(i)).then(|| a.value(i)))
-    };
-    let kind = text("kind")?.ok_or("column kind is null")?;
-    let mut e = Event::new(
-        kind.parse().map_err(|e| format!("column kind: {e}"))?,
-        time.value(i),
-    );
-    let list = roles.value(i);
-    let list = list.as_string_opt::<i32>().ok_or("roles are not text")?;
-    e.roles = list
-        .iter()
-        .map(|r| r.unwrap_or_default().to_owned())
-        .collect();
-    e.request_id = text("request_id")?;
-    e.user_id = text("user_id")?;
-    e.user_name = text("user_name")?;
-    e.organisation = text("organisation")?;
-    e.department = text("department")?;
-    e.responsible_user = text("responsible_user")?;
-    e.purpose_of_use = text("purpose_of_use")?;
-    e.access_point = text("access_point")?;
-    e.application = text("application")?;
-    e.method = text("method")?;
-    e.path = text("path")?;
-    e.raw_path = text("raw_path")?;
-    e.interaction = text("interaction")?;
-    e.action = parse(text("action")?, "action")?;
-    e.resource_type = text("resource_type")?;
-    e.resource_id = text("resource_id")?;
-    e.patient_id = text("patient_id")?;
-    e.patient_id_system = text("patient_id_system")?;
-    e.decision = parse(text("decision")?, "decision")?;
-    e.rule = text("rule")?;
-    e.reason = text("reason")?;
-    e.emergency_justification = text("emergency_justification")?;
-    e.policy_version = text("policy_version")?;
-    e.status = int("status")?;
-    e.bytes = int("bytes")?;
-    e.duration_us = int("duration_us")?;
-    e.links_seq = int("links_seq")?;
-    e.detail = text("detail")?;
-    let hash: [u8; 32] = hash
-        .value(i)
-        .try_into()
-        .map_err(|_| "column hash is not 32 bytes".to_owned())?;
-    Ok(SealedRecord::new(seq, e, hash))
+
+    fn row(&self, i: usize) -> Row {
+        let seq = (!self.seq.is_null(i))
+            .then(|| self.seq.value(i))
+            .and_then(|s| u64::try_from(s).ok());
+        match self.record(i, seq) {
+            Ok(r) => Row::Record(r),
+            Err(detail) => Row::Malformed { seq, detail },
+        }
+    }
+}
+
+impl Columns<'_> {
+    fn record(&self, i: usize, seq: Option<u64>) -> Result<SealedRecord, String> {
+        let seq = seq.ok_or("column seq: missing or negative")?;
+        if self.time.is_null(i) || self.hash.is_null(i) || self.roles.is_null(i) {
+            return Err("time, roles or hash is null".into());
+        }
+        let kind = opt_text(self.kind, i).ok_or("column kind is null")?;
+        let kind = kind.parse().map_err(|e| format!("column kind: {e}"))?;
+        let mut e = Event::new(kind, self.time.value(i));
+        let offsets = self.roles.value_offsets();
+        let (from, to) = (offsets[i] as usize, offsets[i + 1] as usize);
+        e.roles = (from..to)
+            .map(|r| opt_text(self.role_names, r).unwrap_or_default())
+            .collect();
+        for (n, col) in self.text.iter().enumerate() {
+            set_text(&mut e, n, opt_text(col, i));
+        }
+        e.action = parse(opt_text(self.action, i), "action")?;
+        e.decision = parse(opt_text(self.decision, i), "decision")?;
+        for (n, col) in self.int.iter().enumerate() {
+            set_int(&mut e, n, (!col.is_null(i)).then(|| col.value(i)));
+        }
+        e.detail = opt_text(self.detail, i);
+        let hash: [u8; 32] = self
+            .hash
+            .value(i)
+            .try_into()
+            .map_err(|_| "column hash is not 32 bytes".to_owned())?;
+        Ok(SealedRecord::new(seq, e, hash))
+    }
+}
+
+fn opt_text(a: &StringArray, i: usize) -> Option<String> {
+    (!a.is_null(i)).then(|| a.value(i).to_owned())
 }
 
 fn parse<T: std::str::FromStr>(v: Option<String>, col: &str) -> Result<Option<T>, String>
