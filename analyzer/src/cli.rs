@@ -68,6 +68,44 @@ pub struct ExportArgs {
     /// Write to this file instead of standard output (required for parquet).
     #[arg(long, short = 'o', visible_alias = "out")]
     pub output: Option<PathBuf>,
+    /// Memory limit and spill directory.
+    #[command(flatten)]
+    pub memory: MemoryArgs,
+}
+
+/// `--memory-limit` and `--spill-dir` of `query`, `report` and `export`.
+#[derive(Debug, Clone, Args)]
+pub struct MemoryArgs {
+    /// Memory the query engine may hold (sorts, groups, joins), e.g. 2GiB or 512MiB;
+    /// beyond it sorts and groups spill to --spill-dir, and joins run again as
+    /// sort-merge joins that spill. `unlimited`: no limit, nothing spills.
+    #[arg(long, env = "ZEGEL_MEMORY_LIMIT", default_value = crate::memory::DEFAULT_LIMIT,
+          value_parser = crate::memory::Limit::parse)]
+    pub memory_limit: crate::memory::Limit,
+    /// Directory for spill files (default: the system's temporary directory).
+    #[arg(long, env = "ZEGEL_SPILL_DIR")]
+    pub spill_dir: Option<PathBuf>,
+}
+
+impl Default for MemoryArgs {
+    /// The defaults of the command line.
+    fn default() -> Self {
+        let m = crate::memory::Memory::default();
+        MemoryArgs {
+            memory_limit: crate::memory::Limit(m.limit),
+            spill_dir: m.spill_dir,
+        }
+    }
+}
+
+impl MemoryArgs {
+    /// The session's memory settings.
+    pub fn memory(&self) -> crate::memory::Memory {
+        crate::memory::Memory {
+            limit: self.memory_limit.0,
+            spill_dir: self.spill_dir.clone(),
+        }
+    }
 }
 
 /// `--from`, `--to` and `--timezone` of `report` and `export` (checked by
@@ -175,6 +213,9 @@ pub struct QueryArgs {
     /// Rows shown by `--format table`; the other formats write every row.
     #[arg(long, default_value_t = 1000)]
     pub max_rows: usize,
+    /// Memory limit and spill directory.
+    #[command(flatten)]
+    pub memory: MemoryArgs,
 }
 
 /// How `query` writes its result.
@@ -336,6 +377,9 @@ pub struct ReportArgs {
     /// Rows shown per section by `--format table` and `html`; csv and json write all.
     #[arg(long, default_value_t = 1000)]
     pub max_rows: usize,
+    /// Memory limit and spill directory.
+    #[command(flatten)]
+    pub memory: MemoryArgs,
 }
 
 /// The named reports.

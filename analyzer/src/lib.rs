@@ -2,7 +2,8 @@
 //! names: `cli` (arguments) -> `source` (open the logs) -> `verify` (integrity) or
 //! `generate` (synthetic logs) -> `output` (tables).
 //!
-//! `query`: `session` builds a DataFusion context with the `access` table (`table` is
+//! `query`: `session` builds a DataFusion context (its memory pool and spilling in
+//! `memory`) with the `access` table (`table` is
 //! its schema; `provider` combines the sources and `pushdown` takes the seq and time
 //! bounds it can hand them: `partition` pages a database chain into batches built by
 //! `batch`, `parquet_dir` checks Parquet directories) and the CSV
@@ -21,6 +22,7 @@ pub mod cli;
 pub mod directory;
 pub mod export;
 pub mod generate;
+pub mod memory;
 pub mod output;
 pub mod parquet_dir;
 pub mod partition;

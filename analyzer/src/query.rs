@@ -4,9 +4,12 @@
 
 use crate::cli::QueryArgs;
 use crate::session::{self, Tables};
-use crate::{Error, Outcome, print};
+use crate::{Error, Outcome, memory, print};
 use datafusion::error::DataFusionError;
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::prelude::SessionContext;
+use futures_util::StreamExt;
 
 /// Runs `query`.
 pub async fn run(args: &QueryArgs) -> Result<Outcome, Error> {
@@ -15,6 +18,7 @@ pub async fn run(args: &QueryArgs) -> Result<Outcome, Error> {
         staff: args.staff.clone(),
         patients: args.patients.clone(),
         care_relations: args.care_relations.clone(),
+        memory: args.memory.memory(),
     };
     let ctx = session::open(&tables).await?;
     let stream = execute(&ctx, &args.sql).await?;
@@ -27,18 +31,31 @@ pub async fn run(args: &QueryArgs) -> Result<Outcome, Error> {
     Ok(Outcome::Ok)
 }
 
-/// Plans `sql` and starts it; errors are [`Error::Sql`].
-pub async fn execute(
-    ctx: &SessionContext,
-    sql: &str,
-) -> Result<datafusion::execution::SendableRecordBatchStream, Error> {
-    let df = match ctx.sql(sql).await {
-        Ok(df) => df,
-        Err(e) => return Err(sql_error(ctx, &e).await),
-    };
-    match df.execute_stream().await {
-        Ok(s) => Ok(s),
-        Err(e) => Err(sql_error(ctx, &e).await),
+/// Plans `sql` and starts it; errors are [`Error::Sql`]. When the first batch fails for
+/// want of memory (a hash join that does not fit), the statement is planned again with
+/// joins that spill (`memory.rs`); nothing has been written by then.
+pub async fn execute(ctx: &SessionContext, sql: &str) -> Result<SendableRecordBatchStream, Error> {
+    loop {
+        let df = match ctx.sql(sql).await {
+            Ok(df) => df,
+            Err(e) => return Err(sql_error(ctx, &e).await),
+        };
+        let mut stream = match df.execute_stream().await {
+            Ok(s) => s,
+            Err(e) => return Err(sql_error(ctx, &e).await),
+        };
+        match stream.next().await {
+            Some(Err(e)) if memory::is_exhausted(&e) => {
+                if !memory::retry_with_spilling_joins(ctx).await {
+                    return Err(Error::Query(memory::exhausted_message(ctx, &e)));
+                }
+            }
+            first => {
+                let schema = stream.schema();
+                let all = futures_util::stream::iter(first).chain(stream);
+                return Ok(Box::pin(RecordBatchStreamAdapter::new(schema, all)));
+            }
+        }
     }
 }
 
@@ -101,7 +118,14 @@ async fn available_tables(ctx: &SessionContext) -> String {
     out
 }
 
-/// An error while the query runs (reading a source, a malformed record).
+/// An error while the query runs (reading a source, a malformed record, memory).
 pub fn run_error(e: &DataFusionError) -> Error {
+    if memory::is_exhausted(e) {
+        return Error::Query(format!(
+            "the query needs more memory than --memory-limit allows: {}; raise \
+             --memory-limit or narrow the query",
+            clean_message(e)
+        ));
+    }
     Error::Query(clean_message(e))
 }

@@ -2,6 +2,7 @@
 //! the directory tables given on the command line.
 
 use crate::directory::{CARE_RELATIONS, Directory, PATIENTS, STAFF};
+use crate::memory::{self, Memory};
 use crate::provider::{AccessTable, Chain};
 use crate::source::{self, Source};
 use crate::table::ACCESS;
@@ -13,7 +14,7 @@ use std::sync::Arc;
 use zegel_audit::store::Store;
 use zegel_audit::store::rows::Row;
 
-/// What the tables are made of.
+/// What the tables are made of, and the memory the queries over them may hold.
 #[derive(Debug, Clone, Default)]
 pub struct Tables {
     /// `--source` values: database URLs or Parquet directories.
@@ -24,6 +25,8 @@ pub struct Tables {
     pub patients: Option<PathBuf>,
     /// CSV file for `care_relations`.
     pub care_relations: Option<PathBuf>,
+    /// The memory limit and spill directory of the session.
+    pub memory: Memory,
 }
 
 /// A context with every table registered.
@@ -34,7 +37,8 @@ pub async fn open(tables: &Tables) -> Result<SessionContext, Error> {
         .options_mut()
         .execution
         .listing_table_ignore_subdirectory = false;
-    let ctx = SessionContext::new_with_config(config);
+    let runtime = memory::runtime(&tables.memory)?;
+    let ctx = SessionContext::new_with_config_rt(config, runtime);
     ctx.register_table(ACCESS, Arc::new(access_table(&tables.sources).await?))?;
     let dirs = [
         (&STAFF, &tables.staff),

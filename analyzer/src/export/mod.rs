@@ -33,6 +33,7 @@ pub async fn run(args: &ExportArgs) -> Result<Outcome, Error> {
     }
     let tables = Tables {
         sources: args.sources.clone(),
+        memory: args.memory.memory(),
         ..Tables::default()
     };
     let ctx = session::open(&tables).await?;

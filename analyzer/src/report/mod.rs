@@ -212,6 +212,7 @@ pub async fn run(args: &ReportArgs) -> Result<Outcome, Error> {
         staff: args.staff.clone(),
         patients: args.patients.clone(),
         care_relations: args.care_relations.clone(),
+        memory: args.memory.memory(),
     };
     let ctx = context(&tables, &opts.period).await?;
     let report = build(&ctx, &opts, &args.sources).await?;

@@ -4,7 +4,7 @@
 use super::Options;
 use super::texts::{self, Text};
 use crate::cli::{Lang, ReportName};
-use crate::{Error, query};
+use crate::{Error, memory, query};
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
@@ -222,12 +222,22 @@ async fn collect(
         .filter(|(name, _)| uses(sql, name))
         .collect();
     let sql = sql.replace("{tz}", &opts.period.timezone);
-    let df = match ctx.sql(&sql).await {
-        Ok(df) => df,
-        Err(e) => return Err(query::sql_error(ctx, &e).await),
-    };
-    let df = df.with_param_values(params)?;
-    df.collect().await.map_err(|e| query::run_error(&e))
+    loop {
+        let df = match ctx.sql(&sql).await {
+            Ok(df) => df,
+            Err(e) => return Err(query::sql_error(ctx, &e).await),
+        };
+        let df = df.with_param_values(params.clone())?;
+        match df.collect().await {
+            Ok(batches) => return Ok(batches),
+            Err(e) if memory::is_exhausted(&e) => {
+                if !memory::retry_with_spilling_joins(ctx).await {
+                    return Err(Error::Query(memory::exhausted_message(ctx, &e)));
+                }
+            }
+            Err(e) => return Err(query::run_error(&e)),
+        }
+    }
 }
 
 /// Whether `sql` has the placeholder `$name` (not just a longer name starting with it).

@@ -60,6 +60,7 @@ impl Log {
             staff: Some(self.out.join("staff.csv")),
             patients: Some(self.out.join("patients.csv")),
             care_relations: Some(self.out.join("care_relations.csv")),
+            ..Tables::default()
         };
         session::open(&tables).await.expect("session")
     }

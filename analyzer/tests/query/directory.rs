@@ -32,6 +32,7 @@ async fn csv_tables_join_the_log() {
         staff: Some(write(dir.path(), "staff.csv", &staff)),
         patients: Some(write(dir.path(), "patients.csv", patients)),
         care_relations: Some(write(dir.path(), "care.csv", care)),
+        ..Tables::default()
     };
     let ctx = session::open(&tables).await.expect("session");
     let unknown = rows(
@@ -66,6 +67,7 @@ async fn load_error(file: &str, text: &str) -> String {
         staff: (file == "staff.csv").then(|| path.clone()),
         patients: (file == "patients.csv").then(|| path.clone()),
         care_relations: (file == "care.csv").then(|| path.clone()),
+        ..Tables::default()
     };
     let err = crate::common::fails(session::open(&tables).await, "load");
     assert!(matches!(err, Error::Csv { .. }), "{err}");

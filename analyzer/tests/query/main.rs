@@ -5,6 +5,7 @@ mod binary;
 mod common;
 mod directory;
 mod errors;
+mod memory;
 #[path = "../support/pg.rs"]
 mod pg;
 mod postgres;

@@ -15,6 +15,7 @@ fn args(sql: &str, sources: &[&str], format: Format, output: Option<&Path>) -> Q
         format,
         output: output.map(Path::to_path_buf),
         max_rows: 1000,
+        memory: Default::default(),
     }
 }
 

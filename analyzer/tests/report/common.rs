@@ -288,6 +288,7 @@ pub async fn report(args: &[String]) -> Report {
         staff: a.staff.clone(),
         patients: a.patients.clone(),
         care_relations: a.care_relations.clone(),
+        memory: a.memory.memory(),
     };
     let ctx = report::context(&tables, &opts.period)
         .await

@@ -1,0 +1,188 @@
+//! How much memory a query may hold, and what happens beyond it.
+//!
+//! Every session runs under a memory pool (`--memory-limit`, default 2 GiB): sorts and
+//! aggregations that would exceed their share spill to files in `--spill-dir` (the
+//! system's temporary directory unless given) and go on. A hash join cannot spill in
+//! DataFusion 55: when its build side does not fit, the query fails with "resources
+//! exhausted". Then [`retry_with_spilling_joins`] switches the session to sort-merge
+//! joins, whose sorts and buffers spill, and the caller plans the statement again; small
+//! logs keep the fast hash joins, years of logs still finish in bounded memory.
+
+use datafusion::error::DataFusionError;
+use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
+use datafusion::execution::memory_pool::{FairSpillPool, MemoryLimit, TrackConsumersPool};
+use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
+use datafusion::prelude::SessionContext;
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The default `--memory-limit`.
+pub const DEFAULT_LIMIT: &str = "2GiB";
+
+/// Smallest limit accepted: below this the merges of spilled sorts run out of memory
+/// themselves.
+pub const MIN_LIMIT: u64 = 128 << 20;
+
+/// The memory settings of a session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Memory {
+    /// Bytes the engine may hold; `None` is no limit (and nothing spills).
+    pub limit: Option<u64>,
+    /// Where spill files go; `None` is the system's temporary directory.
+    pub spill_dir: Option<PathBuf>,
+}
+
+impl Default for Memory {
+    fn default() -> Self {
+        Memory {
+            limit: parse_limit(DEFAULT_LIMIT).expect("the default limit parses"),
+            spill_dir: None,
+        }
+    }
+}
+
+/// `--memory-limit` as parsed: bytes, or `None` for `unlimited`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit(pub Option<u64>);
+
+impl Limit {
+    /// The clap value parser (see [`parse_limit`]).
+    pub fn parse(s: &str) -> Result<Limit, String> {
+        parse_limit(s).map(Limit)
+    }
+}
+
+/// The runtime of a session with these settings.
+pub fn runtime(memory: &Memory) -> Result<Arc<RuntimeEnv>, DataFusionError> {
+    let mut builder = RuntimeEnvBuilder::new();
+    if let Some(limit) = memory.limit {
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let pool = FairSpillPool::new(limit);
+        // Tracking names the largest consumers in the error when even spilling fails.
+        let top = NonZeroUsize::new(5).expect("5 is not zero");
+        builder = builder.with_memory_pool(Arc::new(TrackConsumersPool::new(pool, top)));
+    }
+    if let Some(dir) = &memory.spill_dir {
+        let disk = DiskManagerBuilder::default()
+            .with_mode(DiskManagerMode::Directories(vec![dir.clone()]));
+        builder = builder.with_disk_manager_builder(disk);
+    }
+    builder.build_arc()
+}
+
+/// Parses `--memory-limit`: a number with an optional unit (B, KiB, MiB, GiB, TiB; KB,
+/// MB, GB and TB count in thousands), or `unlimited`.
+pub fn parse_limit(s: &str) -> Result<Option<u64>, String> {
+    let t = s.trim();
+    if t.eq_ignore_ascii_case("unlimited") {
+        return Ok(None);
+    }
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let number: f64 = number
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size such as 2GiB, 512MiB or unlimited"))?;
+    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kib" | "k" => 1 << 10,
+        "mib" | "m" => 1 << 20,
+        "gib" | "g" => 1 << 30,
+        "tib" | "t" => 1 << 40,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        "tb" => 1_000_000_000_000,
+        other => {
+            return Err(format!(
+                "{s:?}: unknown unit {other:?} (use B, KiB, MiB, GiB, TiB, KB, MB, GB or TB)"
+            ));
+        }
+    };
+    let bytes = number * scale as f64;
+    if !bytes.is_finite() || bytes < MIN_LIMIT as f64 {
+        return Err(format!(
+            "{s:?} is below the smallest memory limit, 128MiB (use `unlimited` for none)"
+        ));
+    }
+    Ok(Some(bytes as u64))
+}
+
+/// Whether `e` is the memory pool refusing an allocation.
+pub fn is_exhausted(e: &DataFusionError) -> bool {
+    matches!(e.find_root(), DataFusionError::ResourcesExhausted(_))
+}
+
+/// After a query ran out of memory: switches `ctx` to sort-merge joins (which spill) and
+/// says so on standard error. Returns false when it already used them, so the caller
+/// reports the error instead of planning the same statement again.
+pub async fn retry_with_spilling_joins(ctx: &SessionContext) -> bool {
+    let state = ctx.state();
+    if !state.config().options().optimizer.prefer_hash_join {
+        return false;
+    }
+    let set = "SET datafusion.optimizer.prefer_hash_join = false";
+    let switched = match ctx.sql(set).await {
+        Ok(df) => df.collect().await.is_ok(),
+        Err(_) => false,
+    };
+    if switched {
+        eprintln!(
+            "note: a join did not fit in --memory-limit; running it again with sort-merge \
+             joins, which spill to disk (slower, bounded memory)"
+        );
+    }
+    switched
+}
+
+/// The error for a query that ran out of memory even with spilling.
+pub fn exhausted_message(ctx: &SessionContext, e: &DataFusionError) -> String {
+    let limit = match ctx.runtime_env().memory_pool.memory_limit() {
+        MemoryLimit::Finite(n) => human(n as u64),
+        MemoryLimit::Infinite | MemoryLimit::Unknown => "no limit".to_owned(),
+    };
+    format!(
+        "the query needs more memory than --memory-limit ({limit}) allows, even spilling \
+         to disk: {}; raise --memory-limit or narrow the period (--from/--to)",
+        crate::query::clean_message(e)
+    )
+}
+
+/// `2.0 GiB`, `512.0 MiB`.
+pub fn human(bytes: u64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = bytes as f64;
+    let mut i = 0;
+    while v >= 1024.0 && i + 1 < units.len() {
+        v /= 1024.0;
+        i += 1;
+    }
+    format!("{v:.1} {}", units[i])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_parse_with_units() {
+        assert_eq!(parse_limit("2GiB"), Ok(Some(2 << 30)));
+        assert_eq!(parse_limit("512MiB"), Ok(Some(512 << 20)));
+        assert_eq!(parse_limit("1.5 GiB"), Ok(Some(3 << 29)));
+        assert_eq!(parse_limit("300MB"), Ok(Some(300_000_000)));
+        assert_eq!(parse_limit("134217728"), Ok(Some(MIN_LIMIT)));
+        assert_eq!(parse_limit("Unlimited"), Ok(None));
+    }
+
+    #[test]
+    fn bad_limits_say_what_is_wrong() {
+        let e = parse_limit("2 parsecs").expect_err("unknown unit");
+        assert!(e.contains("unknown unit \"parsecs\""), "{e}");
+        let e = parse_limit("lots").expect_err("no number");
+        assert!(e.contains("is not a size"), "{e}");
+        let e = parse_limit("1MiB").expect_err("too small");
+        assert!(e.contains("below the smallest"), "{e}");
+    }
+}
