@@ -79,17 +79,15 @@ pub fn chain(
                 });
             }
             parquet_in::for_each_row(&file, |row_chain, row| {
-                let row = if row_chain == chain {
-                    row
-                } else {
-                    let seq = match &row {
-                        Row::Record(r) => Some(r.seq),
-                        Row::Malformed { seq, .. } => *seq,
-                    };
-                    let detail = format!("a record of chain {row_chain:?} in {}", file.display());
-                    Row::Malformed { seq, detail }
+                if row_chain == chain {
+                    return v.push_ref(row);
+                }
+                let seq = match row {
+                    Row::Record(r) => Some(r.seq),
+                    Row::Malformed { seq, .. } => *seq,
                 };
-                v.push(row);
+                let detail = format!("a record of chain {row_chain:?} in {}", file.display());
+                v.push(Row::Malformed { seq, detail });
             })?;
         }
     }

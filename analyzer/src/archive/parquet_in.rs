@@ -16,11 +16,11 @@ use datafusion::arrow::datatypes::{Int64Type, TimestampMicrosecondType};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use std::path::Path;
 use zegel_audit::store::rows::Row;
-use zegel_audit::{Event, SealedRecord};
+use zegel_audit::{Event, EventKind, SealedRecord};
 
 /// Reads every row of an archive file in file order and hands each to `f` as (chain
-/// id, row).
-pub fn for_each_row(path: &Path, mut f: impl FnMut(&str, Row)) -> Result<(), Error> {
+/// id, row). The row is rebuilt in place for the next one: `f` borrows it.
+pub fn for_each_row(path: &Path, mut f: impl FnMut(&str, &Row)) -> Result<(), Error> {
     let file = std::fs::File::open(path).map_err(|e| io(path, &e))?;
     let bad = |e: &dyn std::fmt::Display| Error::Usage(format!("{}: {e}", path.display()));
     let reader = ParquetRecordBatchReaderBuilder::try_new(file)
@@ -28,6 +28,7 @@ pub fn for_each_row(path: &Path, mut f: impl FnMut(&str, Row)) -> Result<(), Err
         .with_batch_size(8192)
         .build()
         .map_err(|e| bad(&e))?;
+    let mut slot = Slot::default();
     for batch in reader {
         let batch = batch.map_err(|e| bad(&e))?;
         let cols = Columns::of(&batch).map_err(|e| bad(&e))?;
@@ -37,10 +38,27 @@ pub fn for_each_row(path: &Path, mut f: impl FnMut(&str, Row)) -> Result<(), Err
             } else {
                 cols.chain.value(i)
             };
-            f(chain_id, cols.row(i));
+            f(chain_id, cols.row(i, &mut slot));
         }
     }
     Ok(())
+}
+
+/// The row handed out, rebuilt in place from row to row so that its strings keep their
+/// allocations (a field absent in this row lends its string to `spare`).
+struct Slot {
+    row: Row,
+    spare: Vec<String>,
+}
+
+impl Default for Slot {
+    fn default() -> Self {
+        let event = Event::new(EventKind::Access, 0);
+        Slot {
+            row: Row::Record(SealedRecord::new(0, event, [0; 32])),
+            spare: Vec::new(),
+        }
+    }
 }
 
 /// The columns of one batch, typed.
@@ -87,8 +105,8 @@ const TEXTS: [&str; 21] = [
 /// The integer columns, in the order of [`set_int`].
 const INTS: [&str; 4] = ["status", "bytes", "duration_us", "links_seq"];
 
-fn set_text(e: &mut Event, i: usize, v: Option<String>) {
-    let field = match i {
+fn text_field(e: &mut Event, i: usize) -> &mut Option<String> {
+    match i {
         0 => &mut e.request_id,
         1 => &mut e.user_id,
         2 => &mut e.user_name,
@@ -110,18 +128,16 @@ fn set_text(e: &mut Event, i: usize, v: Option<String>) {
         18 => &mut e.reason,
         19 => &mut e.emergency_justification,
         _ => &mut e.policy_version,
-    };
-    *field = v;
+    }
 }
 
-fn set_int(e: &mut Event, i: usize, v: Option<i64>) {
-    let field = match i {
+fn int_field(e: &mut Event, i: usize) -> &mut Option<i64> {
+    match i {
         0 => &mut e.status,
         1 => &mut e.bytes,
         2 => &mut e.duration_us,
         _ => &mut e.links_seq,
-    };
-    *field = v;
+    }
 }
 
 fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a dyn Array, String> {
@@ -179,54 +195,88 @@ impl<'a> Columns<'a> {
         })
     }
 
-    fn row(&self, i: usize) -> Row {
+    /// Row `i`, built in `slot` (or a malformed row).
+    fn row<'s>(&self, i: usize, slot: &'s mut Slot) -> &'s Row {
         let seq = (!self.seq.is_null(i))
             .then(|| self.seq.value(i))
             .and_then(|s| u64::try_from(s).ok());
-        match self.record(i, seq) {
-            Ok(r) => Row::Record(r),
-            Err(detail) => Row::Malformed { seq, detail },
+        if !matches!(slot.row, Row::Record(_)) {
+            slot.row = Slot::default().row;
         }
+        let Row::Record(rec) = &mut slot.row else {
+            return &slot.row;
+        };
+        if let Err(detail) = self.fill(i, seq, rec, &mut slot.spare) {
+            slot.row = Row::Malformed { seq, detail };
+        }
+        &slot.row
     }
-}
 
-impl Columns<'_> {
-    fn record(&self, i: usize, seq: Option<u64>) -> Result<SealedRecord, String> {
-        let seq = seq.ok_or("column seq: missing or negative")?;
+    fn fill(
+        &self,
+        i: usize,
+        seq: Option<u64>,
+        rec: &mut SealedRecord,
+        spare: &mut Vec<String>,
+    ) -> Result<(), String> {
+        rec.seq = seq.ok_or("column seq: missing or negative")?;
         if self.time.is_null(i) || self.hash.is_null(i) || self.roles.is_null(i) {
             return Err("time, roles or hash is null".into());
         }
-        let kind = opt_text(self.kind, i).ok_or("column kind is null")?;
-        let kind = kind.parse().map_err(|e| format!("column kind: {e}"))?;
-        let mut e = Event::new(kind, self.time.value(i));
+        let kind = value(self.kind, i).ok_or("column kind is null")?;
+        let e = &mut rec.event;
+        e.kind = kind.parse().map_err(|e| format!("column kind: {e}"))?;
+        e.time_us = self.time.value(i);
         let offsets = self.roles.value_offsets();
         let (from, to) = (offsets[i] as usize, offsets[i + 1] as usize);
-        e.roles = (from..to)
-            .map(|r| opt_text(self.role_names, r).unwrap_or_default())
-            .collect();
+        spare.append(&mut e.roles);
+        for r in from..to {
+            let mut s = spare.pop().unwrap_or_default();
+            s.clear();
+            s.push_str(value(self.role_names, r).unwrap_or_default());
+            e.roles.push(s);
+        }
         for (n, col) in self.text.iter().enumerate() {
-            set_text(&mut e, n, opt_text(col, i));
+            assign(text_field(e, n), value(col, i), spare);
         }
-        e.action = parse(opt_text(self.action, i), "action")?;
-        e.decision = parse(opt_text(self.decision, i), "decision")?;
+        e.action = parse(value(self.action, i), "action")?;
+        e.decision = parse(value(self.decision, i), "decision")?;
         for (n, col) in self.int.iter().enumerate() {
-            set_int(&mut e, n, (!col.is_null(i)).then(|| col.value(i)));
+            *int_field(e, n) = (!col.is_null(i)).then(|| col.value(i));
         }
-        e.detail = opt_text(self.detail, i);
-        let hash: [u8; 32] = self
+        assign(&mut e.detail, value(self.detail, i), spare);
+        rec.hash = self
             .hash
             .value(i)
             .try_into()
             .map_err(|_| "column hash is not 32 bytes".to_owned())?;
-        Ok(SealedRecord::new(seq, e, hash))
+        Ok(())
     }
 }
 
-fn opt_text(a: &StringArray, i: usize) -> Option<String> {
-    (!a.is_null(i)).then(|| a.value(i).to_owned())
+/// Sets `field` to `v`, reusing its string or one from `spare`.
+fn assign(field: &mut Option<String>, v: Option<&str>, spare: &mut Vec<String>) {
+    match (field.as_mut(), v) {
+        (Some(s), Some(v)) => {
+            s.clear();
+            s.push_str(v);
+        }
+        (None, Some(v)) => {
+            let mut s = spare.pop().unwrap_or_default();
+            s.clear();
+            s.push_str(v);
+            *field = Some(s);
+        }
+        (Some(_), None) => spare.extend(field.take()),
+        (None, None) => {}
+    }
 }
 
-fn parse<T: std::str::FromStr>(v: Option<String>, col: &str) -> Result<Option<T>, String>
+fn value(a: &StringArray, i: usize) -> Option<&str> {
+    (!a.is_null(i)).then(|| a.value(i))
+}
+
+fn parse<T: std::str::FromStr>(v: Option<&str>, col: &str) -> Result<Option<T>, String>
 where
     T::Err: std::fmt::Display,
 {
