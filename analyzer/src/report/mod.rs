@@ -263,6 +263,20 @@ pub async fn context(tables: &Tables, period: &Period) -> Result<SessionContext,
     Ok(ctx)
 }
 
+/// For a report on one patient or user: Parquet filters are evaluated while decoding,
+/// so the other columns are decoded only for the few rows kept (measured at 10M
+/// records: patient-access 30% faster; on whole-log reports it costs 10-20%, so they
+/// keep the default).
+async fn late_materialization(ctx: &SessionContext) -> Result<(), Error> {
+    for set in [
+        "SET datafusion.execution.parquet.pushdown_filters = true",
+        "SET datafusion.execution.parquet.reorder_filters = true",
+    ] {
+        ctx.sql(set).await?.collect().await?;
+    }
+    Ok(())
+}
+
 /// Runs the report's sections and frames them.
 pub async fn build(
     ctx: &SessionContext,
@@ -270,6 +284,9 @@ pub async fn build(
     sources: &[String],
 ) -> Result<Report, Error> {
     let mut verdict = None;
+    if opts.patient.is_some() || opts.user.is_some() {
+        late_materialization(ctx).await?;
+    }
     let sections: Vec<Section> = match opts.name {
         ReportName::PatientAccess => patient_access::sections(ctx, opts).await?,
         ReportName::EmployeeAccess => employee_access::sections(ctx, opts).await?,

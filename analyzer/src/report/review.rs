@@ -101,18 +101,22 @@ WITH user_days AS (
   WHERE a.kind = 'access' AND a.decision IN ('allow', 'emergency', 'would-deny')
     AND a.user_id IS NOT NULL AND a.patient_id IS NOT NULL
   GROUP BY a.user_id, a.day),
+firsts AS (
+  SELECT *, row_number() OVER (PARTITION BY role, user_id ORDER BY day) AS nth
+  FROM user_days),
 peers AS (
-  SELECT role, median(patients) AS median, count(DISTINCT user_id) AS peers
-  FROM user_days GROUP BY role),
+  SELECT *, median(patients) OVER (PARTITION BY role) AS median,
+         sum(CASE WHEN nth = 1 THEN 1 ELSE 0 END) OVER (PARTITION BY role) AS peers
+  FROM firsts),
 spread AS (
-  SELECT d.role, median(abs(d.patients - p.median)) AS mad
-  FROM user_days d JOIN peers p ON p.role = d.role GROUP BY d.role)
-SELECT d.user_id, d.role, d.day, CAST(d.patients AS BIGINT) AS patients,
-       p.median AS peer_median, x.mad AS peer_mad, p.peers,
-       p.median + $outlier_factor * greatest(x.mad, 1.0) AS threshold
-FROM user_days d JOIN peers p ON p.role = d.role JOIN spread x ON x.role = d.role
-WHERE p.peers >= 3 AND d.patients > p.median + $outlier_factor * greatest(x.mad, 1.0)
-ORDER BY d.day, d.user_id";
+  SELECT *, median(abs(patients - median)) OVER (PARTITION BY role) AS mad
+  FROM peers)
+SELECT user_id, role, day, CAST(patients AS BIGINT) AS patients,
+       median AS peer_median, mad AS peer_mad, peers,
+       median + $outlier_factor * greatest(mad, 1.0) AS threshold
+FROM spread
+WHERE peers >= 3 AND patients > median + $outlier_factor * greatest(mad, 1.0)
+ORDER BY day, user_id";
 
 /// Record-days opened more often than median + k x MAD of the record's own days in the
 /// period on which it was opened; records opened on at least 5 days.
@@ -125,18 +129,18 @@ WITH record_days AS (
     AND patient_id IS NOT NULL
   GROUP BY patient_id, day),
 usual AS (
-  SELECT patient_id, median(records) AS median, count(*) AS days
-  FROM record_days GROUP BY patient_id),
+  SELECT *, median(records) OVER (PARTITION BY patient_id) AS median,
+         count(*) OVER (PARTITION BY patient_id) AS days
+  FROM record_days),
 spread AS (
-  SELECT r.patient_id, median(abs(r.records - u.median)) AS mad
-  FROM record_days r JOIN usual u ON u.patient_id = r.patient_id GROUP BY r.patient_id)
-SELECT r.patient_id, r.day, CAST(r.records AS BIGINT) AS records, r.users,
-       u.median AS usual_median, x.mad AS usual_mad, u.days AS history_days,
-       u.median + $outlier_factor * greatest(x.mad, 1.0) AS threshold
-FROM record_days r JOIN usual u ON u.patient_id = r.patient_id
-JOIN spread x ON x.patient_id = r.patient_id
-WHERE u.days >= 5 AND r.records > u.median + $outlier_factor * greatest(x.mad, 1.0)
-ORDER BY r.day, r.patient_id";
+  SELECT *, median(abs(records - median)) OVER (PARTITION BY patient_id) AS mad
+  FROM usual)
+SELECT patient_id, day, CAST(records AS BIGINT) AS records, users,
+       median AS usual_median, mad AS usual_mad, days AS history_days,
+       median + $outlier_factor * greatest(mad, 1.0) AS threshold
+FROM spread
+WHERE days >= 5 AND records > median + $outlier_factor * greatest(mad, 1.0)
+ORDER BY day, patient_id";
 
 /// Opened records outside office hours (local hour < $office_start or >= $office_end)
 /// or on Saturday or Sunday, per user per day.
