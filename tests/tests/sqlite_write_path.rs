@@ -9,10 +9,15 @@ use zegel_tests::sample_event;
 
 const CHAIN: &str = "write-path";
 
-/// Records `from..=to` of a chain, sealed (hash chained from genesis).
+/// Records `1..=to` of the test chain, sealed (hash chained from genesis).
 fn sealed(to: u64) -> Vec<SealedRecord> {
+    sealed_on(CHAIN, to)
+}
+
+/// Records `1..=to` of `chain`, sealed.
+fn sealed_on(chain: &str, to: u64) -> Vec<SealedRecord> {
     let mut chainer = Chainer::new();
-    let mut prev = genesis(CHAIN);
+    let mut prev = genesis(chain);
     (1..=to)
         .map(|seq| {
             let mut e = sample_event(seq);
@@ -31,8 +36,12 @@ async fn open(dir: &std::path::Path) -> Store {
 }
 
 async fn stored_seqs(store: &Store) -> Vec<u64> {
+    stored_seqs_of(store, CHAIN).await
+}
+
+async fn stored_seqs_of(store: &Store, chain: &str) -> Vec<u64> {
     store
-        .read_page(CHAIN, 1, 10_000)
+        .read_page(chain, 1, 10_000)
         .await
         .expect("read")
         .into_iter()
@@ -78,6 +87,49 @@ async fn a_batch_that_does_not_continue_the_chain_is_refused_whole() {
     a.expect("second");
     b.expect("first");
     assert_eq!(stored_seqs(&store).await, (1..=30).collect::<Vec<_>>());
+    store.close().await;
+}
+
+/// Batches handed over together are committed together (the append thread merges what
+/// is queued into one transaction): a batch in the queue that does not continue its
+/// chain is refused on its own, and neither the batches before it nor those after it,
+/// of its chain or another, are lost or refused with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_batch_among_queued_ones_is_refused_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(dir.path()).await;
+    let a: Vec<EncodedRecord> = sealed(400).iter().map(EncodedRecord::of).collect();
+    let b: Vec<EncodedRecord> = sealed_on("other", 9)
+        .iter()
+        .map(EncodedRecord::of)
+        .collect();
+    let mut pending = Vec::new();
+    for (i, chunk) in a.chunks(20).enumerate() {
+        pending.push(("a", i, store.append_owned(CHAIN, chunk.to_vec())));
+        if i == 5 {
+            // A gap on the other chain (4..9 on an empty chain), then its real start.
+            pending.push(("b-gap", i, store.append_owned("other", b[3..].to_vec())));
+            pending.push(("b", i, store.append_owned("other", b[..3].to_vec())));
+        }
+        if i == 12 {
+            // A repeat on this chain, queued among its good batches.
+            pending.push(("a-repeat", i, store.append_owned(CHAIN, a[..20].to_vec())));
+        }
+    }
+    for (what, i, outcome) in pending {
+        let r = outcome.await;
+        match what {
+            "b-gap" | "a-repeat" => {
+                let e = r.expect_err(what).to_string();
+                assert!(e.contains("not written"), "{what}: {e}");
+            }
+            _ => {
+                r.unwrap_or_else(|e| panic!("{what} batch {i}: {e}"));
+            }
+        }
+    }
+    assert_eq!(stored_seqs(&store).await, (1..=400).collect::<Vec<_>>());
+    assert_eq!(stored_seqs_of(&store, "other").await, [1, 2, 3]);
     store.close().await;
 }
 

@@ -6,21 +6,25 @@
 //! one prepared statement stepped per record, and committed.
 //!
 //! Three threads per SQLite file:
-//! - **append** checks that the batch continues the stored chain (its first seq is the
-//!   stored tail + 1), inserts it in one transaction and commits with
-//!   `synchronous=NORMAL`: the transaction's WAL frames are written, not yet fsynced;
+//! - **append** takes every batch queued when it comes round (a writer keeps several in
+//!   flight), checks that each continues the stored chain (its first seq is the stored
+//!   tail + 1; one that does not is refused), inserts them in one transaction and
+//!   commits with `synchronous=NORMAL`: the transaction's WAL frames are written, not yet
+//!   fsynced;
 //! - **sync** fsyncs the WAL file (and its directory the first time it sees the file)
 //!   and only then answers the batches committed before that fsync began. This is the
 //!   guarantee of `synchronous=FULL` (no batch is acknowledged before its WAL frames are
 //!   on stable storage), with the fsync taken off the insert path: while one fsync runs,
 //!   the append thread commits the next batches, and one fsync covers them all (group
 //!   commit, as PostgreSQL flushes its WAL). A crash before the fsync loses only
-//!   unacknowledged transactions; SQLite's WAL checksums discard a torn tail.
+//!   unacknowledged transactions; SQLite's WAL checksums discard a torn tail. When the
+//!   sync thread is idle and nothing is queued, the append thread fsyncs a lone
+//!   transaction itself: under light load a record then crosses one thread fewer.
 //! - **checkpoint** copies the WAL into the database file in the background
 //!   (`wal_autocheckpoint=0` on the appending connection), with `synchronous=FULL`: it
 //!   syncs the WAL before copying and the database file after.
 //!
-//! With `StoreOptions::sqlite_synchronous_full` off, the sync thread skips the fsync.
+//! With `StoreOptions::sqlite_synchronous_full` off, nobody fsyncs the WAL.
 //! Everything else (reads, checkpoint rows, archive marks) still goes through sqlx.
 
 use super::StoreError;
@@ -29,6 +33,7 @@ use super::schema::RECORD_COLUMNS;
 use rusqlite::{Connection, OpenFlags, params};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -73,20 +78,26 @@ impl Appender {
     /// failure), so a database that is down now does not stop the store from opening.
     pub(super) fn start(cfg: AppendConfig) -> std::io::Result<Arc<Appender>> {
         let (jobs, rx) = mpsc::channel::<Job>();
-        let (committed, to_sync) = mpsc::channel::<Job>();
+        let (committed, to_sync) = mpsc::channel::<Vec<Job>>();
         let (kick, kicked) = mpsc::channel::<()>();
         let spawn = |name: &str, f: Box<dyn FnOnce() + Send>| {
             std::thread::Builder::new().name(name.into()).spawn(f)
         };
         let (c1, c2) = (cfg.clone(), cfg.clone());
+        let syncing = Arc::new(AtomicUsize::new(0));
+        let to_sync_thread = SyncHandoff {
+            committed,
+            syncing: Arc::clone(&syncing),
+            kick: kick.clone(),
+        };
         let threads = vec![
             spawn(
                 "zegel-sqlite-append",
-                Box::new(move || append_loop(&c1, &rx, &committed)),
+                Box::new(move || append_loop(&c1, &rx, &to_sync_thread)),
             )?,
             spawn(
                 "zegel-sqlite-sync",
-                Box::new(move || sync_loop(&c2, &to_sync, &kick)),
+                Box::new(move || sync_loop(&c2, &to_sync, &syncing, &kick)),
             )?,
             spawn(
                 "zegel-sqlite-checkpoint",
@@ -152,43 +163,118 @@ fn sqlite_error(e: rusqlite::Error) -> StoreError {
     StoreError::Sqlite(e.to_string())
 }
 
-/// Commits batches until the store closes and passes each to the sync thread; reopens
-/// the connection after a failure.
-fn append_loop(cfg: &AppendConfig, jobs: &mpsc::Receiver<Job>, committed: &mpsc::Sender<Job>) {
+/// Where the append thread sends committed batches: to the sync thread, or (when that
+/// thread is idle and no batch is waiting) through an fsync of its own.
+struct SyncHandoff {
+    committed: mpsc::Sender<Vec<Job>>,
+    /// Groups handed to the sync thread and not yet answered.
+    syncing: Arc<AtomicUsize>,
+    kick: mpsc::Sender<()>,
+}
+
+/// Records one transaction takes at most when the append thread merges queued batches.
+const GROUP_RECORDS: usize = 8_192;
+
+/// Commits batches until the store closes and has each made durable; reopens the
+/// connection after a failure.
+///
+/// Whatever batches are queued when the thread comes round are committed in one
+/// transaction (up to [`GROUP_RECORDS`]), so a writer that keeps several batches in
+/// flight does not shrink transactions. Under load the sync thread fsyncs while this
+/// thread commits the next group. A lone group (nothing queued behind it, no fsync under
+/// way) is fsynced here instead: handing it over would only add a thread wake-up to its
+/// latency.
+fn append_loop(cfg: &AppendConfig, jobs: &mpsc::Receiver<Job>, sync: &SyncHandoff) {
     let mut conn: Option<Connection> = None;
     // The stored tail of each chain, as far as this thread knows it (forgotten on error).
     let mut tails: HashMap<String, u64> = HashMap::new();
-    for job in jobs {
+    let mut synced_inode = None;
+    let mut next: Option<Job> = None;
+    loop {
+        let Some(first) = next.take().or_else(|| jobs.recv().ok()) else {
+            break;
+        };
+        let mut group = vec![first];
+        let mut records = group[0].records.len();
+        while records < GROUP_RECORDS {
+            let Ok(job) = jobs.try_recv() else { break };
+            records += job.records.len();
+            group.push(job);
+        }
         let result = match conn.as_mut() {
             Some(c) => Ok(c),
             None => open(cfg, false).map(|c| conn.insert(c)),
         }
         .and_then(|c| {
-            let tail = match tails.get(&job.chain_id) {
-                Some(t) => *t,
-                None => stored_tail(c, &job.chain_id).map_err(sqlite_error)?,
-            };
-            continues(&job, tail)?;
-            insert_batch(c, &job.chain_id, &job.records).map_err(sqlite_error)
+            admit(c, &mut tails, &mut group)?;
+            insert_group(c, &group).map_err(sqlite_error)
         });
-        match result {
+        if let Err(e) = result {
+            // Whatever state the connection is in, the next group starts afresh from
+            // what is stored.
+            conn = None;
+            tails.clear();
+            let text = e.to_string();
+            let mut e = Some(e);
+            for job in group {
+                let err = e.take().unwrap_or_else(|| StoreError::Sqlite(text.clone()));
+                let _ = job.reply.send(Err(err));
+            }
+            continue;
+        }
+        if group.is_empty() {
+            continue;
+        }
+        next = jobs.try_recv().ok();
+        if next.is_none() && sync.syncing.load(Ordering::Acquire) == 0 {
+            let synced = make_durable(cfg, &mut synced_inode);
+            answer(group, &synced, cfg);
+            let _ = sync.kick.send(());
+            continue;
+        }
+        sync.syncing.fetch_add(1, Ordering::AcqRel);
+        if let Err(mpsc::SendError(group)) = sync.committed.send(group) {
+            sync.syncing.fetch_sub(1, Ordering::AcqRel);
+            answer(
+                group,
+                &Err(std::io::Error::other("the store is closed")),
+                cfg,
+            );
+        }
+    }
+}
+
+/// Keeps in `group` the batches that continue their chain's stored tail, in order, and
+/// answers the others with an error now. `tails` moves on past the kept batches (it is
+/// cleared if their transaction then fails). On a read error `group` is left whole.
+fn admit(
+    c: &Connection,
+    tails: &mut HashMap<String, u64>,
+    group: &mut Vec<Job>,
+) -> Result<(), StoreError> {
+    for job in group.iter() {
+        if !tails.contains_key(&job.chain_id) {
+            let tail = stored_tail(c, &job.chain_id).map_err(sqlite_error)?;
+            tails.insert(job.chain_id.clone(), tail);
+        }
+    }
+    let mut kept = Vec::with_capacity(group.len());
+    for job in group.drain(..) {
+        let tail = tails.get(&job.chain_id).copied().unwrap_or(0);
+        match continues(&job, tail) {
             Ok(()) => {
                 if let Some(last) = job.records.last() {
                     tails.insert(job.chain_id.clone(), last.seq);
                 }
-                if let Err(mpsc::SendError(job)) = committed.send(job) {
-                    let _ = job.reply.send(Err(closed()));
-                }
+                kept.push(job);
             }
             Err(e) => {
-                // Whatever state the connection is in, the next batch starts afresh
-                // from what is stored.
-                conn = None;
-                tails.remove(&job.chain_id);
                 let _ = job.reply.send(Err(e));
             }
         }
     }
+    *group = kept;
+    Ok(())
 }
 
 /// The highest stored seq of `chain_id`: its last row, or where its archive mark ends
@@ -218,28 +304,47 @@ fn continues(job: &Job, tail: u64) -> Result<(), StoreError> {
 
 /// Makes committed batches durable and answers them: one fsync of the WAL for all
 /// batches committed before it began.
-fn sync_loop(cfg: &AppendConfig, committed: &mpsc::Receiver<Job>, kick: &mpsc::Sender<()>) {
-    let wal = wal_path(&cfg.path);
+fn sync_loop(
+    cfg: &AppendConfig,
+    committed: &mpsc::Receiver<Vec<Job>>,
+    syncing: &AtomicUsize,
+    kick: &mpsc::Sender<()>,
+) {
     let mut synced_inode = None;
     while let Ok(first) = committed.recv() {
-        let mut batch = vec![first];
-        batch.extend(committed.try_iter());
-        let result = if cfg.synchronous_full {
-            sync_wal(&wal, &mut synced_inode)
-        } else {
-            Ok(())
-        };
-        for job in batch {
-            let reply = match &result {
-                Ok(()) => Ok(job.records),
-                Err(e) => Err(StoreError::Sqlite(format!(
-                    "committed but not made durable: fsync of {}: {e}",
-                    wal.display()
-                ))),
-            };
-            let _ = job.reply.send(reply);
+        let mut groups = vec![first];
+        groups.extend(committed.try_iter());
+        let result = make_durable(cfg, &mut synced_inode);
+        let n = groups.len();
+        for group in groups {
+            answer(group, &result, cfg);
         }
+        syncing.fetch_sub(n, Ordering::AcqRel);
         let _ = kick.send(());
+    }
+}
+
+/// The fsync of the WAL that makes every transaction committed before it durable
+/// (skipped when the store is not `synchronous_full`).
+fn make_durable(cfg: &AppendConfig, synced_inode: &mut Option<u64>) -> std::io::Result<()> {
+    if cfg.synchronous_full {
+        sync_wal(&wal_path(&cfg.path), synced_inode)
+    } else {
+        Ok(())
+    }
+}
+
+/// Answers committed batches with the outcome of the fsync that followed their commit.
+fn answer(group: Vec<Job>, synced: &std::io::Result<()>, cfg: &AppendConfig) {
+    for job in group {
+        let reply = match synced {
+            Ok(()) => Ok(job.records),
+            Err(e) => Err(StoreError::Sqlite(format!(
+                "committed but not made durable: fsync of {}: {e}",
+                wal_path(&cfg.path).display()
+            ))),
+        };
+        let _ = job.reply.send(reply);
     }
 }
 
@@ -301,16 +406,15 @@ fn open(cfg: &AppendConfig, checkpointer: bool) -> Result<Connection, StoreError
     Ok(c)
 }
 
-/// One transaction: all records or none.
-fn insert_batch(
-    c: &mut Connection,
-    chain_id: &str,
-    records: &[EncodedRecord],
-) -> rusqlite::Result<()> {
+/// One transaction for the whole group: all its records or none.
+fn insert_group(c: &mut Connection, group: &[Job]) -> rusqlite::Result<()> {
     let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     {
         let mut insert = tx.prepare_cached(insert_sql())?;
-        for r in records {
+        for (chain_id, r) in group
+            .iter()
+            .flat_map(|j| j.records.iter().map(move |r| (&j.chain_id, r)))
+        {
             insert.execute(params![
                 chain_id,
                 i64::try_from(r.seq).unwrap_or(i64::MAX),
