@@ -97,6 +97,52 @@ async fn gateway_headers_count_only_from_trusted_networks() {
     }
 }
 
+/// With `encoding = "percent"` values are percent-decoded (roles after splitting on
+/// commas), so what one zegel's `[forward]` headers send reads back exactly; without it
+/// the bytes are taken as they come. Bad encodings are refused, not recorded garbled.
+#[tokio::test]
+async fn percent_encoded_gateway_values_are_decoded_when_configured() {
+    let percent = GATEWAY.to_owned() + "encoding = \"percent\"\n";
+    let id = identifier(&percent).await;
+    let mut h = gateway_headers();
+    h.insert(
+        "x-zv-subject-name",
+        HeaderValue::from_static("Zo%C3%AB van Dijk%25"),
+    );
+    h.insert(
+        "x-zv-subject-roles",
+        HeaderValue::from_static("arts,a%2Cb, ,%20"),
+    );
+    let got = id.identify(&h, &peer("10.1.0.1:1")).await.expect("decoded");
+    assert_eq!(got.user_name.as_deref(), Some("Zoë van Dijk%"));
+    assert_eq!(got.roles, vec!["arts", "a,b"]);
+    // The raw default keeps the bytes.
+    let raw = identifier(GATEWAY).await;
+    let got = raw.identify(&h, &peer("10.1.0.1:1")).await.expect("raw");
+    assert_eq!(got.user_name.as_deref(), Some("Zo%C3%AB van Dijk%25"));
+    for (header, value, why) in [
+        ("x-zv-subject-name", "Zo%C3 van Dijk", "not UTF-8"),
+        ("x-zv-subject-name", "J.%0AJansen", "control character"),
+        ("x-zv-subject-id", "99%2", "two hex digits"),
+        ("x-zv-subject-roles", "arts,%ZZ", "two hex digits"),
+    ] {
+        let mut bad = gateway_headers();
+        bad.insert(header, HeaderValue::from_static(value));
+        match id.identify(&bad, &peer("10.1.0.1:1")).await {
+            Err(IdentityError::Rejected(msg)) => {
+                assert!(msg.contains(header) && msg.contains(why), "{value}: {msg}");
+            }
+            other => panic!("{value}: {other:?}"),
+        }
+    }
+    let mut empty = gateway_headers();
+    empty.insert("x-zv-subject-id", HeaderValue::from_static("%20"));
+    assert_eq!(
+        id.identify(&empty, &peer("10.1.0.1:1")).await,
+        Err(IdentityError::Rejected("empty user id header".into()))
+    );
+}
+
 #[tokio::test]
 async fn repeated_or_empty_gateway_user_id_is_rejected() {
     let id = identifier(GATEWAY).await;
@@ -147,6 +193,51 @@ async fn strip_inbound_removes_forgeable_identity_headers_and_forward_sets_them(
     assert_eq!(h["x-zegel-organisation"], "90000123");
     assert_eq!(h["x-zegel-identity-source"], "jwt");
     assert!(!h.contains_key("x-zegel-department"));
+}
+
+/// A second zegel behind the first trusts its forwarded headers and reads back exactly
+/// the identity the first one verified.
+#[tokio::test]
+async fn forwarded_identity_reads_back_through_a_percent_headers_source() {
+    let first = identifier(GATEWAY).await;
+    let who = Identity {
+        user_id: "u-1 %".into(),
+        user_name: Some("Zoë van Dijk".into()),
+        roles: vec!["arts".into(), "a,b".into()],
+        organisation: Some("90000123".into()),
+        department: Some("Hart- en vaatziekten".into()),
+        purpose_of_use: Some("TREAT".into()),
+        ..Identity::default()
+    };
+    let mut h = HeaderMap::new();
+    first.forward(&who, &mut h);
+    let second = identifier(
+        r#"
+        [[identity]]
+        kind = "headers"
+        trusted_networks = ["127.0.0.1/32"]
+        encoding = "percent"
+        user_id = "X-Zegel-User-Id"
+        user_name = "X-Zegel-User-Name"
+        roles = "X-Zegel-Roles"
+        organisation = "X-Zegel-Organisation"
+        department = "X-Zegel-Department"
+        responsible_user = "X-Zegel-Responsible-User"
+        purpose_of_use = "X-Zegel-Purpose-Of-Use"
+    "#,
+    )
+    .await;
+    let got = second
+        .identify(&h, &peer("127.0.0.1:1"))
+        .await
+        .expect("read back");
+    assert_eq!(
+        got,
+        Identity {
+            source: SourceKind::Headers,
+            ..who
+        }
+    );
 }
 
 #[tokio::test]

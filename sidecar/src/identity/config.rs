@@ -134,6 +134,22 @@ pub struct HeadersConfig {
     /// Header with the purpose of use.
     #[serde(default)]
     pub purpose_of_use: Option<String>,
+    /// How the gateway writes values: `raw` (UTF-8 as sent, the default) or `percent`
+    /// (UTF-8 percent-encoded, roles split on `,` before decoding: what zegel's own
+    /// `[forward]` headers send, so one zegel can trust another's).
+    #[serde(default)]
+    pub encoding: HeaderEncoding,
+}
+
+/// How a gateway encodes identity header values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HeaderEncoding {
+    /// The value's bytes are its UTF-8 text.
+    #[default]
+    Raw,
+    /// `%XX` sequences are decoded; the result must be UTF-8 without control characters.
+    Percent,
 }
 
 /// Identity from the verified TLS client certificate (e.g. a UZI card).

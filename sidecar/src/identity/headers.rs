@@ -4,6 +4,10 @@
 //! Such headers are only as good as the network they come from: the source applies only
 //! when the user-id header is present *and* the peer address is in `trusted_networks`.
 //! From anyone else they are ignored here and stripped before forwarding.
+//!
+//! Values are read as UTF-8, or with `encoding = "percent"` percent-decoded first (each
+//! role after splitting on `,`); a value that does not decode, or decodes to a control
+//! character, rejects the request (401) rather than being recorded garbled.
 
 use std::net::IpAddr;
 
@@ -11,7 +15,7 @@ use http::{HeaderMap, HeaderName};
 use ipnet::IpNet;
 
 use super::claims::split_list;
-use super::config::HeadersConfig;
+use super::config::{HeaderEncoding, HeadersConfig};
 use super::{Identity, IdentityError, PeerInfo, SourceKind};
 
 /// A configured trusted-headers source.
@@ -24,6 +28,7 @@ pub(crate) struct HeaderSource {
     department: Option<HeaderName>,
     responsible_user: Option<HeaderName>,
     purpose_of_use: Option<HeaderName>,
+    encoding: HeaderEncoding,
 }
 
 impl HeaderSource {
@@ -42,6 +47,7 @@ impl HeaderSource {
             department: opt(&cfg.department)?,
             responsible_user: opt(&cfg.responsible_user)?,
             purpose_of_use: opt(&cfg.purpose_of_use)?,
+            encoding: cfg.encoding,
         })
     }
 
@@ -81,13 +87,25 @@ impl HeaderSource {
     }
 
     fn read(&self, headers: &HeaderMap) -> Result<Identity, IdentityError> {
-        let get =
-            |name: &Option<HeaderName>| name.as_ref().map_or(Ok(None), |n| single(headers, n));
-        let user_id =
-            single(headers, &self.user_id)?.ok_or_else(|| rejected("empty user id header"))?;
-        let roles = get(&self.roles)?
-            .map(|r| split_list(&r, |c| c == ','))
-            .unwrap_or_default();
+        let value = |name: &HeaderName| -> Result<Option<String>, IdentityError> {
+            single(headers, name)?
+                .map(|v| self.decode(name, &v))
+                .transpose()
+                .map(|v| v.filter(|v| !v.is_empty()))
+        };
+        let get = |name: &Option<HeaderName>| name.as_ref().map_or(Ok(None), value);
+        let user_id = value(&self.user_id)?.ok_or_else(|| rejected("empty user id header"))?;
+        let roles = match &self.roles {
+            Some(name) => match single(headers, name)? {
+                Some(list) => split_list(&list, |c| c == ',')
+                    .iter()
+                    .map(|r| self.decode(name, r))
+                    .filter(|r| !matches!(r, Ok(r) if r.is_empty()))
+                    .collect::<Result<_, _>>()?,
+                None => Vec::new(),
+            },
+            None => Vec::new(),
+        };
         Ok(Identity {
             user_id,
             user_name: get(&self.user_name)?,
@@ -98,6 +116,28 @@ impl HeaderSource {
             purpose_of_use: get(&self.purpose_of_use)?,
             source: SourceKind::Headers,
         })
+    }
+
+    /// A value as the gateway meant it (see [`HeaderEncoding`]), trimmed.
+    fn decode(&self, name: &HeaderName, value: &str) -> Result<String, IdentityError> {
+        let HeaderEncoding::Percent = self.encoding else {
+            return Ok(value.to_owned());
+        };
+        let bad = |what: &str| IdentityError::Rejected(format!("identity header {name}: {what}"));
+        let bytes = value.as_bytes();
+        let hex = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_hexdigit);
+        // `percent_decode` passes a stray `%` through; a gateway that encodes never sends
+        // one, so it is refused.
+        if (0..bytes.len()).any(|i| bytes[i] == b'%' && !(hex(i + 1) && hex(i + 2))) {
+            return Err(bad("'%' not followed by two hex digits"));
+        }
+        let text = percent_encoding::percent_decode(bytes)
+            .decode_utf8()
+            .map_err(|_| bad("percent-decoded value is not UTF-8"))?;
+        if text.chars().any(char::is_control) {
+            return Err(bad("percent-decoded value holds a control character"));
+        }
+        Ok(text.trim().to_owned())
     }
 }
 
