@@ -21,7 +21,7 @@ async fn main() -> ExitCode {
     match zegel_analyzer::run(cli).await {
         Ok(code) => code.into(),
         Err(e) => {
-            eprintln!("zegel-analyzer: error: {e:#}");
+            eprintln!("zegel-analyzer: error: {}", zegel_audit::error_text(&e));
             ExitCode::from(2)
         }
     }

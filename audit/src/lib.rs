@@ -11,6 +11,7 @@
 pub mod chain;
 pub mod checkpoint;
 pub mod encode;
+pub mod error_text;
 pub mod keys;
 pub mod record;
 pub mod store;
@@ -19,5 +20,6 @@ pub mod writer;
 
 pub use chain::{Chainer, Hash, genesis};
 pub use checkpoint::Checkpoint;
+pub use error_text::error_text;
 pub use record::{Action, Decision, Event, EventKind, SealedRecord, now_us};
 pub use store::{Store, StoreError, StoreOptions};

@@ -31,7 +31,10 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("zegel-sidecar: error: {e:#}");
+            eprintln!(
+                "zegel-sidecar: error: {}",
+                zegel_audit::error_text(e.as_ref())
+            );
             ExitCode::from(2)
         }
     }
