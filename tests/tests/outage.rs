@@ -81,6 +81,17 @@ async fn postgres_outage_fails_closed_and_recovers() {
     }
     let after = w.submit(sample_event(300)).await.expect("after recovery");
     assert_eq!(after.seq, 22, "seq 21 is the outage notice");
+    // The cut ended the session that held the chain's advisory lock; the writer took it
+    // again before writing, so a second writer of the same chain is still refused.
+    let direct = Store::open(&pg.url, &StoreOptions::default())
+        .await
+        .expect("open directly");
+    match direct.lock_chain("outage").await {
+        Err(zegel_audit::StoreError::ChainInUse { .. }) => {}
+        Err(e) => panic!("unexpected error: {e}"),
+        Ok(_) => panic!("a second writer got the chain's lock after the outage"),
+    }
+    direct.close().await;
     task.shutdown().await.expect("shutdown");
 
     let rows = store.read_page("outage", 1, 100).await.expect("rows");
@@ -100,5 +111,76 @@ async fn postgres_outage_fails_closed_and_recovers() {
         .expect("read")
         .expect("chain verifies");
     assert_eq!(summary.records, 22);
+    store.close().await;
+}
+
+/// The session holding a chain's lock died with the connection; while the writer could
+/// not reach the database, another writer took the chain. When the database is back the
+/// first writer must not append beside it: it keeps refusing (fail closed) and says why,
+/// until the chain is free again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chain_taken_by_another_writer_during_an_outage_is_not_written() {
+    let Some(pg) = zegel_tests::pg::schema("postgres_lock_lost").await else {
+        return;
+    };
+    let target = "127.0.0.1:5432";
+    let relay = Relay::start(target.parse().expect("addr"))
+        .await
+        .expect("relay");
+    let opts = StoreOptions {
+        acquire_timeout: Duration::from_millis(500),
+        ..Default::default()
+    };
+    let store = Store::open(&via(&pg.url, relay.addr, target), &opts)
+        .await
+        .expect("open via relay");
+    let mut cfg = WriterConfig::new("taken");
+    cfg.retry_interval = Duration::from_millis(50);
+    let key = SigningKey::from_bytes(&[4u8; 32]);
+    let (w, task) = Writer::start(store.clone(), key, cfg).await.expect("start");
+    w.submit(sample_event(1)).await.expect("before outage");
+
+    relay.cut();
+    assert!(w.submit(sample_event(2)).await.is_err());
+    // The server ends the dead session (and its lock) once the relay closed it.
+    let other = Store::open(&pg.url, &StoreOptions::default())
+        .await
+        .expect("open directly");
+    let t0 = Instant::now();
+    let taken = loop {
+        match other.lock_chain("taken").await {
+            Ok(lock) => break lock,
+            Err(e) => {
+                assert!(
+                    t0.elapsed() < Duration::from_secs(10),
+                    "lock never freed: {e}"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+
+    relay.restore();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!w.is_available(), "writer resumed beside another writer");
+    match w.submit(sample_event(3)).await {
+        Err(WriteError::Unavailable(why)) => {
+            assert!(why.contains("already being written"), "{why}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+
+    // Once the other writer lets go, the first takes the chain back and goes on.
+    taken.release().await;
+    let t1 = Instant::now();
+    while !w.is_available() {
+        assert!(t1.elapsed() < Duration::from_secs(10), "no recovery");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    w.submit(sample_event(4))
+        .await
+        .expect("after the lock came back");
+    task.shutdown().await.expect("shutdown");
+    other.close().await;
     store.close().await;
 }

@@ -74,6 +74,35 @@ impl ChainLock {
 }
 
 impl ChainLock {
+    /// After a database outage: keeps the lock if the PostgreSQL session holding it is
+    /// still there, else takes it again on a new session (a server restart or a broken
+    /// connection ends the session, and the advisory lock with it). Fails with
+    /// [`StoreError::ChainInUse`] when another writer took the chain meanwhile, so the
+    /// writer stays refusing instead of appending beside it.
+    pub(super) async fn reassert(
+        &mut self,
+        pool: &sqlx::PgPool,
+        chain_id: &str,
+        timeout: std::time::Duration,
+    ) -> Result<(), StoreError> {
+        let Held::Postgres(conn) = &mut self.held else {
+            return Ok(());
+        };
+        let alive = tokio::time::timeout(timeout, sqlx::query("SELECT 1").execute(&mut *conn))
+            .await
+            .is_ok_and(|r| r.is_ok());
+        if !alive {
+            // The old session is gone (or unreachable), and its lock with it. Until a new
+            // one is taken the dead connection stays here, so the next try asks again.
+            *self = ChainLock::postgres(pool, chain_id).await?;
+            tracing::info!(
+                chain = chain_id,
+                "chain lock taken again after the database came back"
+            );
+        }
+        Ok(())
+    }
+
     /// Releases the lock now (dropping it also releases it, but a PostgreSQL server
     /// notices a dropped connection only after a moment).
     pub async fn release(self) {

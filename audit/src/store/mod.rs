@@ -593,6 +593,18 @@ impl Store {
         }
     }
 
+    /// After an outage, makes sure `lock` still holds `chain_id` (see
+    /// `ChainLock::reassert`); a no-op for SQLite, whose file lock outlives any outage.
+    pub async fn relock(&self, lock: &mut ChainLock, chain_id: &str) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Sqlite(..) => Ok(()),
+            Backend::Postgres(p) => {
+                let timeout = p.options().get_acquire_timeout();
+                lock.reassert(p, chain_id, timeout).await
+            }
+        }
+    }
+
     /// Runs one statement of test or maintenance SQL (e.g. fault injection in tests).
     pub async fn execute_raw(&self, sql: String) -> Result<u64, StoreError> {
         let q = sqlx::raw_sql(sqlx::AssertSqlSafe(sql));

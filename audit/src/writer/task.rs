@@ -357,6 +357,14 @@ impl Task {
     /// Re-reads the head from the database (a failed commit may in fact have committed)
     /// and records the outage as a notice. Returns whether writing may resume.
     async fn recover(&mut self) -> bool {
+        // A PostgreSQL restart ended the session that held the chain's lock: take it
+        // again before writing, or learn that another writer has the chain now.
+        if self.outage.is_some()
+            && let Err(e) = self.store.relock(&mut self.lock, &self.cfg.chain_id).await
+        {
+            self.fail(&e);
+            return false;
+        }
         let tail = match self.store.tail(&self.cfg.chain_id).await {
             Ok(t) => t,
             Err(e) => {
