@@ -94,6 +94,8 @@ struct JwksServer {
     addr: SocketAddr,
     doc: Arc<Mutex<Value>>,
     fetches: Arc<AtomicUsize>,
+    /// Milliseconds each answer waits (a slow identity provider).
+    delay_ms: Arc<AtomicUsize>,
 }
 
 impl JwksServer {
@@ -103,27 +105,36 @@ impl JwksServer {
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (doc, fetches) = (Arc::new(Mutex::new(doc)), Arc::new(AtomicUsize::new(0)));
-        let (d, f) = (doc.clone(), fetches.clone());
+        let delay_ms = Arc::new(AtomicUsize::new(0));
+        let (d, f, w) = (doc.clone(), fetches.clone(), delay_ms.clone());
         tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     return;
                 };
-                let (d, f) = (d.clone(), f.clone());
-                let service = hyper::service::service_fn(
-                    move |_req: Request<hyper::body::Incoming>| {
+                let (d, f, w) = (d.clone(), f.clone(), w.clone());
+                let service =
+                    hyper::service::service_fn(move |_req: Request<hyper::body::Incoming>| {
                         f.fetch_add(1, Ordering::SeqCst);
                         let body = d.lock().expect("doc").to_string();
-                        async move { Ok::<_, Infallible>(Response::new(Full::new(Bytes::from(body)))) }
-                    },
-                );
+                        let wait = Duration::from_millis(w.load(Ordering::SeqCst) as u64);
+                        async move {
+                            tokio::time::sleep(wait).await;
+                            Ok::<_, Infallible>(Response::new(Full::new(Bytes::from(body))))
+                        }
+                    });
                 let io = hyper_util::rt::TokioIo::new(stream);
                 tokio::spawn(
                     hyper::server::conn::http1::Builder::new().serve_connection(io, service),
                 );
             }
         });
-        Self { addr, doc, fetches }
+        Self {
+            addr,
+            doc,
+            fetches,
+            delay_ms,
+        }
     }
 
     fn url(&self) -> String {
@@ -429,6 +440,51 @@ async fn unknown_kid_refetches_once_per_min_refresh_and_rotation_is_picked_up() 
         "the old key still verifies"
     );
     assert_eq!(server.fetches(), 3);
+}
+
+/// From three quarters of `jwks_max_age_seconds` on the keys are fetched again in the
+/// background: requests go on with the cached keys instead of waiting for a slow
+/// identity provider, and the new keys are used once the fetch is back.
+#[tokio::test]
+async fn keys_are_refreshed_in_the_background_before_they_expire() {
+    let old = ec_signer("ec-old");
+    let server = JwksServer::start(jwks(&[&old])).await;
+    let mut cfg = config(Some(server.url()));
+    cfg.jwks_min_refresh_seconds = 1;
+    cfg.jwks_max_age_seconds = 4;
+    let id = identifier(cfg).await;
+    let token = old.sign(&claims());
+    verdict(&id, &token).await.expect("fresh keys");
+    assert_eq!(server.fetches(), 1);
+
+    let new = ed_signer("ed-new");
+    server.set(jwks(&[&old, &new]));
+    server.delay_ms.store(1_500, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(3_200)).await; // past 3/4 of 4 s
+    let t0 = std::time::Instant::now();
+    verdict(&id, &token).await.expect("the cached keys serve");
+    let other = old.sign(&with(claims(), "sub", json!("u-456")));
+    verdict(&id, &other)
+        .await
+        .expect("a new token on a cached key");
+    assert!(
+        t0.elapsed() < Duration::from_millis(700),
+        "requests waited {:?} for a 1.5 s JWKS fetch",
+        t0.elapsed()
+    );
+    // One fetch started in the background; once it is back the new key verifies
+    // without another fetch.
+    let t1 = std::time::Instant::now();
+    while server.fetches() < 2 {
+        assert!(t1.elapsed() < Duration::from_secs(5), "no background fetch");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1_800)).await;
+    server.delay_ms.store(0, Ordering::SeqCst);
+    verdict(&id, &new.sign(&claims()))
+        .await
+        .expect("the new key, from the background fetch");
+    assert_eq!(server.fetches(), 2, "one fetch in all");
 }
 
 #[tokio::test]

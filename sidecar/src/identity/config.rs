@@ -57,7 +57,8 @@ pub struct JwtConfig {
     /// Minimum time between two JWKS fetches, in seconds.
     #[serde(default = "default_min_refresh")]
     pub jwks_min_refresh_seconds: u64,
-    /// Fetch the JWKS again when the cached copy is older than this, in seconds.
+    /// Cached keys are never used when older than this, in seconds; from three quarters
+    /// of it on they are fetched again in the background (requests do not wait).
     #[serde(default = "default_max_age")]
     pub jwks_max_age_seconds: u64,
     /// Timeout of one JWKS fetch, in milliseconds.

@@ -157,6 +157,8 @@ pub(crate) struct Jwks {
     min_refresh: Duration,
     max_age: Duration,
     last_fetch: tokio::sync::Mutex<Option<Instant>>,
+    /// A background refresh is queued or running.
+    refreshing: std::sync::atomic::AtomicBool,
 }
 
 impl Jwks {
@@ -179,20 +181,28 @@ impl Jwks {
             min_refresh,
             max_age,
             last_fetch: tokio::sync::Mutex::new(None),
+            refreshing: std::sync::atomic::AtomicBool::new(false),
         };
         jwks.refresh().await;
         Ok(jwks)
     }
 
-    /// Keys for a token header; refreshes first when the cache is stale, and again
-    /// (rate limited) when no key matches.
+    /// Keys for a token header. Keys are never used past `max_age`: older than that, the
+    /// caller waits for a fetch. From three quarters of `max_age` on they are fetched again
+    /// in the background while requests go on with them, so under steady traffic no
+    /// request waits for the identity provider, and a withdrawn key stops verifying within
+    /// `max_age` of the last fetch. No key for this header: the caller waits for a fetch
+    /// (rate limited by `min_refresh`).
     pub(crate) async fn candidates(
-        &self,
+        self: &Arc<Self>,
         kid: Option<&str>,
         alg: Algorithm,
     ) -> Vec<Arc<VerifyKey>> {
-        if self.keys.load().loaded.elapsed() > self.max_age {
+        let age = self.keys.load().loaded.elapsed();
+        if age > self.max_age {
             self.refresh().await;
+        } else if age > self.max_age - self.max_age / 4 {
+            self.refresh_in_background();
         }
         let found = self.keys.load().find(kid, alg);
         if !found.is_empty() {
@@ -200,6 +210,27 @@ impl Jwks {
         }
         self.refresh().await;
         self.keys.load().find(kid, alg)
+    }
+
+    /// Starts a refresh on its own task, unless one is queued or under way (the fetch
+    /// itself is still limited to one per `min_refresh`).
+    fn refresh_in_background(self: &Arc<Self>) {
+        use std::sync::atomic::Ordering;
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if self
+            .refreshing
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            return;
+        }
+        let me = Arc::clone(self);
+        rt.spawn(async move {
+            me.refresh().await;
+            me.refreshing.store(false, Ordering::Release);
+        });
     }
 
     /// One fetch at most per `min_refresh`; concurrent callers wait for it and then

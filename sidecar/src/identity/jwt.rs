@@ -24,7 +24,7 @@ use super::{Identity, IdentityError, claims, token};
 
 /// A configured JWT source.
 pub(crate) struct JwtSource {
-    jwks: Jwks,
+    jwks: Arc<Jwks>,
     allowed: Vec<Algorithm>,
     validations: HashMap<Algorithm, Validation>,
     claims: ClaimMap,
@@ -49,7 +49,8 @@ impl JwtSource {
             secs(cfg.jwks_min_refresh_seconds),
             secs(cfg.jwks_max_age_seconds),
         );
-        let jwks = Jwks::load(origin, cfg.algorithms.clone(), min_refresh, max_age).await?;
+        let jwks =
+            Arc::new(Jwks::load(origin, cfg.algorithms.clone(), min_refresh, max_age).await?);
         let validations = cfg
             .algorithms
             .iter()
