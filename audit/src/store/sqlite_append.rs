@@ -188,6 +188,7 @@ fn append_loop(cfg: &AppendConfig, jobs: &mpsc::Receiver<Job>, sync: &SyncHandof
     let mut conn: Option<Connection> = None;
     // The stored tail of each chain, as far as this thread knows it (forgotten on error).
     let mut tails: HashMap<String, u64> = HashMap::new();
+    let wal = wal_path(&cfg.path);
     let mut synced_inode = None;
     let mut next: Option<Job> = None;
     loop {
@@ -215,10 +216,8 @@ fn append_loop(cfg: &AppendConfig, jobs: &mpsc::Receiver<Job>, sync: &SyncHandof
             conn = None;
             tails.clear();
             let text = e.to_string();
-            let mut e = Some(e);
             for job in group {
-                let err = e.take().unwrap_or_else(|| StoreError::Sqlite(text.clone()));
-                let _ = job.reply.send(Err(err));
+                let _ = job.reply.send(Err(StoreError::Sqlite(text.clone())));
             }
             continue;
         }
@@ -227,19 +226,17 @@ fn append_loop(cfg: &AppendConfig, jobs: &mpsc::Receiver<Job>, sync: &SyncHandof
         }
         next = jobs.try_recv().ok();
         if next.is_none() && sync.syncing.load(Ordering::Acquire) == 0 {
-            let synced = make_durable(cfg, &mut synced_inode);
-            answer(group, &synced, cfg);
+            let synced = make_durable(cfg, &wal, &mut synced_inode);
+            answer(group, &synced, &wal);
             let _ = sync.kick.send(());
             continue;
         }
         sync.syncing.fetch_add(1, Ordering::AcqRel);
         if let Err(mpsc::SendError(group)) = sync.committed.send(group) {
             sync.syncing.fetch_sub(1, Ordering::AcqRel);
-            answer(
-                group,
-                &Err(std::io::Error::other("the store is closed")),
-                cfg,
-            );
+            for job in group {
+                let _ = job.reply.send(Err(closed()));
+            }
         }
     }
 }
@@ -310,14 +307,15 @@ fn sync_loop(
     syncing: &AtomicUsize,
     kick: &mpsc::Sender<()>,
 ) {
+    let wal = wal_path(&cfg.path);
     let mut synced_inode = None;
     while let Ok(first) = committed.recv() {
         let mut groups = vec![first];
         groups.extend(committed.try_iter());
-        let result = make_durable(cfg, &mut synced_inode);
+        let result = make_durable(cfg, &wal, &mut synced_inode);
         let n = groups.len();
         for group in groups {
-            answer(group, &result, cfg);
+            answer(group, &result, &wal);
         }
         syncing.fetch_sub(n, Ordering::AcqRel);
         let _ = kick.send(());
@@ -326,22 +324,26 @@ fn sync_loop(
 
 /// The fsync of the WAL that makes every transaction committed before it durable
 /// (skipped when the store is not `synchronous_full`).
-fn make_durable(cfg: &AppendConfig, synced_inode: &mut Option<u64>) -> std::io::Result<()> {
+fn make_durable(
+    cfg: &AppendConfig,
+    wal: &Path,
+    synced_inode: &mut Option<u64>,
+) -> std::io::Result<()> {
     if cfg.synchronous_full {
-        sync_wal(&wal_path(&cfg.path), synced_inode)
+        sync_wal(wal, synced_inode)
     } else {
         Ok(())
     }
 }
 
 /// Answers committed batches with the outcome of the fsync that followed their commit.
-fn answer(group: Vec<Job>, synced: &std::io::Result<()>, cfg: &AppendConfig) {
+fn answer(group: Vec<Job>, synced: &std::io::Result<()>, wal: &Path) {
     for job in group {
         let reply = match synced {
             Ok(()) => Ok(job.records),
             Err(e) => Err(StoreError::Sqlite(format!(
                 "committed but not made durable: fsync of {}: {e}",
-                wal_path(&cfg.path).display()
+                wal.display()
             ))),
         };
         let _ = job.reply.send(reply);

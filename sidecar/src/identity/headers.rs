@@ -96,14 +96,7 @@ impl HeaderSource {
         let get = |name: &Option<HeaderName>| name.as_ref().map_or(Ok(None), value);
         let user_id = value(&self.user_id)?.ok_or_else(|| rejected("empty user id header"))?;
         let roles = match &self.roles {
-            Some(name) => match single(headers, name)? {
-                Some(list) => split_list(&list, |c| c == ',')
-                    .iter()
-                    .map(|r| self.decode(name, r))
-                    .filter(|r| !matches!(r, Ok(r) if r.is_empty()))
-                    .collect::<Result<_, _>>()?,
-                None => Vec::new(),
-            },
+            Some(name) => self.roles(headers, name)?,
             None => Vec::new(),
         };
         Ok(Identity {
@@ -116,6 +109,22 @@ impl HeaderSource {
             purpose_of_use: get(&self.purpose_of_use)?,
             source: SourceKind::Headers,
         })
+    }
+
+    /// The comma-separated roles of header `name`, each decoded on its own (an encoded
+    /// `,` stays inside its role); empty ones are dropped.
+    fn roles(&self, headers: &HeaderMap, name: &HeaderName) -> Result<Vec<String>, IdentityError> {
+        let Some(list) = single(headers, name)? else {
+            return Ok(Vec::new());
+        };
+        let mut roles = Vec::new();
+        for raw in split_list(&list, |c| c == ',') {
+            let role = self.decode(name, &raw)?;
+            if !role.is_empty() {
+                roles.push(role);
+            }
+        }
+        Ok(roles)
     }
 
     /// A value as the gateway meant it (see [`HeaderEncoding`]), trimmed.
