@@ -8,6 +8,7 @@ use datafusion::arrow::array::{ArrayRef, BooleanBuilder, Date32Builder, StringBu
 use datafusion::arrow::datatypes::{DataType, Date32Type, Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::datasource::MemTable;
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -29,6 +30,9 @@ pub struct Directory {
     pub name: &'static str,
     /// Columns in order: name and type.
     pub columns: &'static [(&'static str, Kind)],
+    /// The column no two rows may share (reports join on it: a second row would count
+    /// every record of that user or patient twice).
+    pub key: Option<&'static str>,
 }
 
 /// `staff`: who a `user_id` in the log is.
@@ -40,6 +44,7 @@ pub const STAFF: Directory = Directory {
         ("department", Kind::Text(false)),
         ("role", Kind::Text(false)),
     ],
+    key: Some("user_id"),
 };
 
 /// `patients`: the patient (id or pseudonym as in the log), surname and VIP flag.
@@ -50,6 +55,7 @@ pub const PATIENTS: Directory = Directory {
         ("surname", Kind::Text(false)),
         ("vip", Kind::Bool),
     ],
+    key: Some("patient_id"),
 };
 
 /// `care_relations`: a user, or a team/department name, treats a patient in a period
@@ -62,6 +68,7 @@ pub const CARE_RELATIONS: Directory = Directory {
         ("valid_from", Kind::Date(true)),
         ("valid_to", Kind::Date(false)),
     ],
+    key: None,
 };
 
 /// Rows per batch of a loaded table.
@@ -96,6 +103,8 @@ impl Directory {
         let order = self.header_order(headers).map_err(|(c, d)| err(1, &c, d))?;
         let mut batches = Vec::new();
         let mut rows = Rows::new(self);
+        let key = (self.columns.iter()).position(|c| Some(c.0) == self.key);
+        let mut seen: HashMap<String, u64> = HashMap::new();
         for record in reader.records() {
             let record = record.map_err(|e| {
                 let line = e.position().map_or(0, |p| p.line());
@@ -105,6 +114,12 @@ impl Directory {
             for (i, &(name, kind)) in self.columns.iter().enumerate() {
                 let value = record.get(order[i]).unwrap_or("");
                 rows.push(i, kind, value).map_err(|d| err(line, name, d))?;
+                if key == Some(i)
+                    && let Some(first) = seen.insert(value.to_owned(), line)
+                {
+                    let detail = format!("{value:?} is also on line {first}; it must be unique");
+                    return Err(err(line, name, detail));
+                }
             }
             rows.len += 1;
             if rows.len == BATCH_ROWS {

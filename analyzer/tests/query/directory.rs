@@ -1,5 +1,5 @@
 //! Directory tables from CSV: joined with the log, and refused with file, line and
-//! column when a file is not in the documented form.
+//! column when a file is not in the documented form (including a person listed twice).
 
 use crate::common::{lines, rows, sqlite_log};
 use std::path::Path;
@@ -106,6 +106,16 @@ async fn malformed_csv_names_file_line_and_column() {
             "staff.csv",
             "user_id,name,department,role\nu1,a,b\n",
             "staff.csv: line 2, column -: 3 fields, the header has 4",
+        ),
+        (
+            "staff.csv",
+            "user_id,name,department,role\nu1,a,b,c\nu2,a,b,c\nu1,d,e,f\n",
+            "staff.csv: line 4, column user_id: \"u1\" is also on line 2; it must be unique",
+        ),
+        (
+            "patients.csv",
+            "patient_id,surname,vip\np1,A,true\np1,A,true\n",
+            "patients.csv: line 3, column patient_id: \"p1\" is also on line 2",
         ),
     ];
     for (file, text, want) in cases {
