@@ -11,7 +11,9 @@ use crate::cli::{Interval, Lang};
 use datafusion::prelude::SessionContext;
 
 /// Per application and period. A user is new in the first period (within the report's
-/// period) in which they used the application, returning after that.
+/// period) in which they used the application, returning after that. Users and patients
+/// are counted by grouping on them first (`count(DISTINCT)` keeps a hash set per group);
+/// a user's first period is a window over those groups, not a second pass over the log.
 pub const USAGE: &str = "\
 WITH uses AS (
   SELECT coalesce(application, '(unknown)') AS application, user_id, patient_id,
@@ -19,37 +21,51 @@ WITH uses AS (
   FROM period
   WHERE kind = 'access' AND decision IN ('allow', 'emergency', 'would-deny')
     AND user_id IS NOT NULL),
-firsts AS (
-  SELECT application, user_id, min(period_start) AS first_period
-  FROM uses GROUP BY application, user_id)
-SELECT CAST(u.period_start AS DATE) AS period_start, u.application,
-       count(DISTINCT u.user_id) AS active_users,
-       count(DISTINCT CASE WHEN f.first_period = u.period_start THEN u.user_id END) AS new_users,
-       count(DISTINCT CASE WHEN f.first_period < u.period_start THEN u.user_id END) AS returning_users,
-       count(*) AS requests,
-       CAST(count(*) AS DOUBLE) / count(DISTINCT u.user_id) AS requests_per_user,
-       count(DISTINCT u.patient_id) AS patients
-FROM uses u JOIN firsts f ON f.application = u.application AND f.user_id = u.user_id
-GROUP BY u.period_start, u.application
+users AS (
+  SELECT period_start, application, user_id, count(*) AS requests,
+         min(period_start) OVER (PARTITION BY application, user_id) AS first_period
+  FROM uses GROUP BY period_start, application, user_id),
+per_period AS (
+  SELECT period_start, application, count(*) AS active_users,
+         sum(CASE WHEN first_period = period_start THEN 1 ELSE 0 END) AS new_users,
+         sum(CASE WHEN first_period < period_start THEN 1 ELSE 0 END) AS returning_users,
+         sum(requests) AS requests
+  FROM users GROUP BY period_start, application),
+patients AS (
+  SELECT period_start, application, count(*) AS patients
+  FROM (SELECT period_start, application, patient_id FROM uses
+        WHERE patient_id IS NOT NULL GROUP BY period_start, application, patient_id)
+  GROUP BY period_start, application)
+SELECT CAST(u.period_start AS DATE) AS period_start, u.application, u.active_users,
+       u.new_users, u.returning_users, u.requests,
+       CAST(u.requests AS DOUBLE) / u.active_users AS requests_per_user,
+       coalesce(p.patients, 0) AS patients
+FROM per_period u
+LEFT JOIN patients p ON p.period_start = u.period_start AND p.application = u.application
 ORDER BY period_start, u.application";
 
 /// Per application, period, role and department; the role and department come from
 /// `staff` when the user is in it, else from the log. `staff_in_role` counts the staff
-/// list's users with that role and department.
+/// list's users with that role and department. The log is grouped per user first, so
+/// the staff list is joined once per user and period, not once per record.
 pub const ROLES: &str = "\
-WITH uses AS (
-  SELECT coalesce(a.application, '(unknown)') AS application, a.user_id,
-         coalesce(s.role, array_to_string(a.roles, ', ')) AS role,
-         coalesce(s.department, a.department) AS department,
-         date_trunc($by, a.local_time) AS period_start
-  FROM period a LEFT JOIN staff s ON s.user_id = a.user_id
-  WHERE a.kind = 'access' AND a.decision IN ('allow', 'emergency', 'would-deny')
-    AND a.user_id IS NOT NULL),
+WITH logged AS (
+  SELECT coalesce(application, '(unknown)') AS application, user_id,
+         array_to_string(roles, ', ') AS role, department,
+         date_trunc($by, local_time) AS period_start, count(*) AS requests
+  FROM period
+  WHERE kind = 'access' AND decision IN ('allow', 'emergency', 'would-deny')
+    AND user_id IS NOT NULL
+  GROUP BY 1, 2, 3, 4, 5),
+uses AS (
+  SELECT l.application, l.user_id, coalesce(s.role, l.role) AS role,
+         coalesce(s.department, l.department) AS department, l.period_start, l.requests
+  FROM logged l LEFT JOIN staff s ON s.user_id = l.user_id),
 staff_roles AS (
   SELECT role, department, count(DISTINCT user_id) AS staff_in_role
   FROM staff GROUP BY role, department)
 SELECT CAST(u.period_start AS DATE) AS period_start, u.application, u.role, u.department,
-       count(DISTINCT u.user_id) AS active_users, count(*) AS requests,
+       count(DISTINCT u.user_id) AS active_users, sum(u.requests) AS requests,
        max(r.staff_in_role) AS staff_in_role,
        100.0 * count(DISTINCT u.user_id) / max(r.staff_in_role) AS share_of_staff
 FROM uses u LEFT JOIN staff_roles r ON r.role = u.role AND r.department = u.department

@@ -92,15 +92,21 @@ ORDER BY a.day, a.user_id, a.department";
 
 /// Employee-days with more distinct patients than median + k x MAD of the employee-days
 /// of the same role (staff.role, else the logged roles); roles of at least 3 employees.
+/// Patients are counted by grouping on them first: `count(DISTINCT)` keeps a hash set
+/// per group, which is slow over every opened record.
 pub const VOLUME_EMPLOYEE: &str = "\
-WITH user_days AS (
-  SELECT a.user_id, a.day,
-         coalesce(max(s.role), max(array_to_string(a.roles, ', '))) AS role,
-         CAST(count(DISTINCT a.patient_id) AS DOUBLE) AS patients
-  FROM period a LEFT JOIN staff s ON s.user_id = a.user_id
-  WHERE a.kind = 'access' AND a.decision IN ('allow', 'emergency', 'would-deny')
-    AND a.user_id IS NOT NULL AND a.patient_id IS NOT NULL
-  GROUP BY a.user_id, a.day),
+WITH user_patients AS (
+  SELECT user_id, day, patient_id, max(array_to_string(roles, ', ')) AS logged_role
+  FROM period
+  WHERE kind = 'access' AND decision IN ('allow', 'emergency', 'would-deny')
+    AND user_id IS NOT NULL AND patient_id IS NOT NULL
+  GROUP BY user_id, day, patient_id),
+user_days AS (
+  SELECT d.user_id, d.day, coalesce(s.role, d.logged_role) AS role, d.patients
+  FROM (SELECT user_id, day, max(logged_role) AS logged_role,
+               CAST(count(*) AS DOUBLE) AS patients
+        FROM user_patients GROUP BY user_id, day) d
+  LEFT JOIN staff s ON s.user_id = d.user_id),
 firsts AS (
   SELECT *, row_number() OVER (PARTITION BY role, user_id ORDER BY day) AS nth
   FROM user_days),
@@ -119,15 +125,18 @@ WHERE peers >= 3 AND patients > median + $outlier_factor * greatest(mad, 1.0)
 ORDER BY day, user_id";
 
 /// Record-days opened more often than median + k x MAD of the record's own days in the
-/// period on which it was opened; records opened on at least 5 days.
+/// period on which it was opened; records opened on at least 5 days. Users are counted
+/// by grouping on them first, as above.
 pub const VOLUME_RECORD: &str = "\
-WITH record_days AS (
-  SELECT patient_id, day, CAST(count(*) AS DOUBLE) AS records,
-         count(DISTINCT user_id) AS users
+WITH record_users AS (
+  SELECT patient_id, day, user_id, count(*) AS records
   FROM period
   WHERE kind = 'access' AND decision IN ('allow', 'emergency', 'would-deny')
     AND patient_id IS NOT NULL
-  GROUP BY patient_id, day),
+  GROUP BY patient_id, day, user_id),
+record_days AS (
+  SELECT patient_id, day, CAST(sum(records) AS DOUBLE) AS records, count(user_id) AS users
+  FROM record_users GROUP BY patient_id, day),
 usual AS (
   SELECT *, median(records) OVER (PARTITION BY patient_id) AS median,
          count(*) OVER (PARTITION BY patient_id) AS days
