@@ -3,9 +3,11 @@
 //! must name the kind and the exact sequence number of the first problem.
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, FixedSizeBinaryArray, RecordBatch, StringArray, UInt32Array,
+    Array, ArrayRef, AsArray, FixedSizeBinaryArray, ListBuilder, RecordBatch, StringArray,
+    StringBuilder, UInt32Array,
 };
 use datafusion::arrow::compute::{concat_batches, take_record_batch};
+use datafusion::arrow::datatypes::{DataType, Field};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use sha2::{Digest, Sha256};
@@ -160,7 +162,7 @@ fn each_kind_of_archive_tampering_is_pinpointed() {
 
     let k = 10usize; // the row changed, in the first file (seq first + k)
     type Tamper = fn(&RecordBatch, usize) -> RecordBatch;
-    let cases: [(&str, Tamper, u64, &str); 6] = [
+    let cases: [(&str, Tamper, u64, &str); 8] = [
         (
             "a field changed",
             |b, k| {
@@ -239,6 +241,42 @@ fn each_kind_of_archive_tampering_is_pinpointed() {
             |b, k| take(b, 0..k),
             0,
             "records missing",
+        ),
+        (
+            "a kind renamed",
+            |b, k| {
+                let kinds = b.column_by_name("kind").expect("kind").as_string::<i32>();
+                let forged: StringArray = (0..b.num_rows())
+                    .map(|r| Some(if r == k { "acces" } else { kinds.value(r) }))
+                    .collect();
+                with_column(b, "kind", Arc::new(forged))
+            },
+            0,
+            "malformed record: column kind: unknown EventKind \"acces\"",
+        ),
+        (
+            "a null role added",
+            |b, k| {
+                let roles = b.column_by_name("roles").expect("roles").as_list::<i32>();
+                let mut forged = ListBuilder::new(StringBuilder::new())
+                    .with_field(Arc::new(Field::new("item", DataType::Utf8, true)));
+                for r in 0..b.num_rows() {
+                    let names = roles.value(r);
+                    let names = names.as_string::<i32>();
+                    for n in 0..names.len() {
+                        forged.values().append_value(names.value(n));
+                    }
+                    if r == k {
+                        forged.values().append_null();
+                    }
+                    forged.append(true);
+                }
+                let forged = forged.finish();
+                assert_eq!(forged.data_type(), roles.data_type(), "same list type");
+                with_column(b, "roles", Arc::new(forged))
+            },
+            0,
+            "malformed record: column roles holds a null role",
         ),
     ];
     for (what, tamper, offset, kind) in cases {

@@ -5,6 +5,7 @@
 //! [`Chainer`], so they cannot disagree on what a hash covers.
 
 use crate::encode::{encode_into, put_str};
+use crate::fields::Fields;
 use crate::record::Event;
 use sha2::{Digest, Sha256};
 
@@ -55,8 +56,8 @@ impl Chainer {
         }
     }
 
-    /// `SHA-256(prev || encode(seq, event))`.
-    pub fn hash(&mut self, prev: &Hash, seq: u64, event: &Event) -> Hash {
+    /// `SHA-256(prev || encode(seq, event))`, for an event held anywhere ([`Fields`]).
+    pub fn hash(&mut self, prev: &Hash, seq: u64, event: &impl Fields) -> Hash {
         self.buf.clear();
         self.buf.extend_from_slice(prev);
         encode_into(seq, event, &mut self.buf);

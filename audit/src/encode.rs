@@ -5,61 +5,55 @@
 //! behind a presence byte (0 absent, 1 present), the role list as a count then strings.
 //! So no two different records share an encoding, and absent differs from empty.
 
+use crate::fields::{Fields, Int, Text};
 use crate::record::{Event, EventKind};
 use std::str::FromStr;
 
 /// First byte of every version-1 encoding.
 pub const FORMAT_VERSION: u8 = 1;
 
-/// Appends the canonical encoding of `(seq, event)` to `out`.
-pub fn encode_into(seq: u64, e: &Event, out: &mut Vec<u8>) {
+/// Appends the canonical encoding of `(seq, event)` to `out`, reading the event's
+/// fields wherever they are held ([`Fields`]).
+pub fn encode_into(seq: u64, e: &impl Fields, out: &mut Vec<u8>) {
+    use Text::*;
     out.push(FORMAT_VERSION);
     out.extend_from_slice(&seq.to_be_bytes());
-    out.extend_from_slice(&e.time_us.to_be_bytes());
-    put_str(out, e.kind.as_str());
-    for s in [&e.request_id, &e.user_id, &e.user_name] {
-        put_opt_str(out, s.as_deref());
+    out.extend_from_slice(&e.time_us().to_be_bytes());
+    put_str(out, e.kind().as_str());
+    for t in [RequestId, UserId, UserName] {
+        put_opt_str(out, e.text(t));
     }
-    put_u32(out, e.roles.len());
-    for r in &e.roles {
+    let roles = e.roles();
+    put_u32(out, roles.len());
+    for r in roles {
         put_str(out, r);
     }
-    for s in [
-        &e.organisation,
-        &e.department,
-        &e.responsible_user,
-        &e.purpose_of_use,
-        &e.access_point,
-        &e.application,
-        &e.method,
-        &e.path,
-        &e.raw_path,
-        &e.interaction,
+    for t in [
+        Organisation,
+        Department,
+        ResponsibleUser,
+        PurposeOfUse,
+        AccessPoint,
+        Application,
+        Method,
+        Path,
+        RawPath,
+        Interaction,
     ] {
-        put_opt_str(out, s.as_deref());
+        put_opt_str(out, e.text(t));
     }
-    put_opt_str(out, e.action.map(|a| a.as_str()));
-    for s in [
-        &e.resource_type,
-        &e.resource_id,
-        &e.patient_id,
-        &e.patient_id_system,
-    ] {
-        put_opt_str(out, s.as_deref());
+    put_opt_str(out, e.action().map(|a| a.as_str()));
+    for t in [ResourceType, ResourceId, PatientId, PatientIdSystem] {
+        put_opt_str(out, e.text(t));
     }
-    put_opt_str(out, e.decision.map(|d| d.as_str()));
-    for s in [
-        &e.rule,
-        &e.reason,
-        &e.emergency_justification,
-        &e.policy_version,
-    ] {
-        put_opt_str(out, s.as_deref());
+    put_opt_str(out, e.decision().map(|d| d.as_str()));
+    for t in [Rule, Reason, EmergencyJustification, PolicyVersion] {
+        put_opt_str(out, e.text(t));
     }
-    for n in [e.status, e.bytes, e.duration_us, e.links_seq] {
-        put_opt_int(out, n);
+    for i in Int::ALL {
+        put_opt_int(out, e.int(*i));
     }
-    put_opt_str(out, e.detail.as_deref());
+    put_opt_str(out, e.text(Detail));
 }
 
 /// The canonical encoding of `(seq, event)` as a new vector.

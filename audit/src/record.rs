@@ -243,47 +243,7 @@ impl Event {
     /// Checks what the store cannot hold: NUL characters (PostgreSQL `text` refuses them,
     /// which would fail a whole batch) and fields above [`MAX_FIELD_BYTES`].
     pub fn check(&self) -> Result<(), String> {
-        let texts = [
-            ("request_id", &self.request_id),
-            ("user_id", &self.user_id),
-            ("user_name", &self.user_name),
-            ("organisation", &self.organisation),
-            ("department", &self.department),
-            ("responsible_user", &self.responsible_user),
-            ("purpose_of_use", &self.purpose_of_use),
-            ("access_point", &self.access_point),
-            ("application", &self.application),
-            ("method", &self.method),
-            ("path", &self.path),
-            ("raw_path", &self.raw_path),
-            ("interaction", &self.interaction),
-            ("resource_type", &self.resource_type),
-            ("resource_id", &self.resource_id),
-            ("patient_id", &self.patient_id),
-            ("patient_id_system", &self.patient_id_system),
-            ("rule", &self.rule),
-            ("reason", &self.reason),
-            ("emergency_justification", &self.emergency_justification),
-            ("policy_version", &self.policy_version),
-            ("detail", &self.detail),
-        ];
-        let roles = self.roles.iter().map(|r| ("roles", Some(r.as_str())));
-        for (name, value) in texts.iter().map(|(n, v)| (*n, v.as_deref())).chain(roles) {
-            let Some(v) = value else { continue };
-            if v.len() > MAX_FIELD_BYTES {
-                return Err(format!(
-                    "{name} is {} bytes, at most {MAX_FIELD_BYTES}",
-                    v.len()
-                ));
-            }
-            if v.contains('\0') {
-                return Err(format!("{name} contains a NUL character"));
-            }
-        }
-        if self.roles.len() > MAX_ROLES {
-            return Err(format!("{} roles, at most {MAX_ROLES}", self.roles.len()));
-        }
-        Ok(())
+        crate::fields::check(self)
     }
 
     /// Puts roles in canonical order (sorted by bytes, duplicates removed).

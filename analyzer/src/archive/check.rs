@@ -79,15 +79,21 @@ pub fn chain(
                 });
             }
             parquet_in::for_each_row(&file, |row_chain, row| {
-                if row_chain == chain {
-                    return v.push_ref(row);
-                }
-                let seq = match row {
-                    Row::Record(r) => Some(r.seq),
-                    Row::Malformed { seq, .. } => *seq,
+                let seq = match &row {
+                    Ok(r) => Some(r.seq),
+                    Err(m) => m.seq,
                 };
-                let detail = format!("a record of chain {row_chain:?} in {}", file.display());
-                v.push(Row::Malformed { seq, detail });
+                if row_chain != chain {
+                    let detail = format!("a record of chain {row_chain:?} in {}", file.display());
+                    return v.push(Row::Malformed { seq, detail });
+                }
+                match row {
+                    Ok(r) => v.push_fields(r.seq, r.fields(), &r.hash),
+                    Err(m) => v.push(Row::Malformed {
+                        seq,
+                        detail: m.detail,
+                    }),
+                }
             })?;
         }
     }

@@ -1,7 +1,8 @@
-//! Archive files back into records: each Parquet row becomes the [`Row`] the verifier
-//! takes, rebuilt field by field from the `access` columns. A row that cannot be read
-//! back (an unknown enum name, a hash of the wrong width) is a malformed record, as in
-//! a database: evidence, not an I/O error.
+//! Archive files back into records: each Parquet row is read in place, as the
+//! [`Fields`] of a record the verifier hashes and checks, without building an `Event`
+//! per row. A row that cannot be read back (an unknown enum name, a hash of the wrong
+//! width, a null where the format has none) is a malformed record, as in a database:
+//! evidence, not an I/O error.
 //!
 //! Rows stream a batch at a time; each batch's columns are looked up and type-checked
 //! once, not per row and field.
@@ -15,12 +16,39 @@ use datafusion::arrow::array::{
 use datafusion::arrow::datatypes::{Int64Type, TimestampMicrosecondType};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use std::path::Path;
-use zegel_audit::store::rows::Row;
-use zegel_audit::{Event, EventKind, SealedRecord};
+use zegel_audit::fields::{Fields, Int, Text};
+use zegel_audit::{Action, Decision, EventKind, Hash};
 
-/// Reads every row of an archive file in file order and hands each to `f` as (chain
-/// id, row). The row is rebuilt in place for the next one: `f` borrows it.
-pub fn for_each_row(path: &Path, mut f: impl FnMut(&str, &Row)) -> Result<(), Error> {
+/// One row of an archive file: a record's place, fields and stored hash.
+pub struct ArchiveRow<'a> {
+    /// Sequence number.
+    pub seq: u64,
+    /// Stored hash.
+    pub hash: Hash,
+    fields: RowFields<'a>,
+}
+
+impl ArchiveRow<'_> {
+    /// The record's fields, read from the columns.
+    pub fn fields(&self) -> &impl Fields {
+        &self.fields
+    }
+}
+
+/// A row that cannot be a record: its sequence number when readable, and why.
+pub struct Malformed {
+    /// Sequence number, when the column holds one.
+    pub seq: Option<u64>,
+    /// What is wrong.
+    pub detail: String,
+}
+
+/// Reads every row of an archive file in file order and hands each to `f` with its
+/// chain id.
+pub fn for_each_row(
+    path: &Path,
+    mut f: impl FnMut(&str, Result<ArchiveRow<'_>, Malformed>),
+) -> Result<(), Error> {
     let file = std::fs::File::open(path).map_err(|e| io(path, &e))?;
     let bad = |e: &dyn std::fmt::Display| Error::Usage(format!("{}: {e}", path.display()));
     let reader = ParquetRecordBatchReaderBuilder::try_new(file)
@@ -28,7 +56,6 @@ pub fn for_each_row(path: &Path, mut f: impl FnMut(&str, &Row)) -> Result<(), Er
         .with_batch_size(8192)
         .build()
         .map_err(|e| bad(&e))?;
-    let mut slot = Slot::default();
     for batch in reader {
         let batch = batch.map_err(|e| bad(&e))?;
         let cols = Columns::of(&batch).map_err(|e| bad(&e))?;
@@ -38,27 +65,10 @@ pub fn for_each_row(path: &Path, mut f: impl FnMut(&str, &Row)) -> Result<(), Er
             } else {
                 cols.chain.value(i)
             };
-            f(chain_id, cols.row(i, &mut slot));
+            f(chain_id, cols.row(i));
         }
     }
     Ok(())
-}
-
-/// The row handed out, rebuilt in place from row to row so that its strings keep their
-/// allocations (a field absent in this row lends its string to `spare`).
-struct Slot {
-    row: Row,
-    spare: Vec<String>,
-}
-
-impl Default for Slot {
-    fn default() -> Self {
-        let event = Event::new(EventKind::Access, 0);
-        Slot {
-            row: Row::Record(SealedRecord::new(0, event, [0; 32])),
-            spare: Vec::new(),
-        }
-    }
 }
 
 /// The columns of one batch, typed.
@@ -70,73 +80,56 @@ struct Columns<'a> {
     roles: &'a ListArray,
     role_names: &'a StringArray,
     hash: &'a FixedSizeBinaryArray,
-    text: [&'a StringArray; TEXTS.len()],
+    /// Indexed by the position of the field in [`Text::ALL`].
+    text: Vec<&'a StringArray>,
     action: &'a StringArray,
     decision: &'a StringArray,
-    int: [&'a Int64Array; INTS.len()],
-    detail: &'a StringArray,
+    /// Indexed by the position of the field in [`Int::ALL`].
+    int: Vec<&'a Int64Array>,
 }
 
-/// The text columns set with [`set_text`], in that order.
-const TEXTS: [&str; 21] = [
-    "request_id",
-    "user_id",
-    "user_name",
-    "organisation",
-    "department",
-    "responsible_user",
-    "purpose_of_use",
-    "access_point",
-    "application",
-    "method",
-    "path",
-    "raw_path",
-    "interaction",
-    "resource_type",
-    "resource_id",
-    "patient_id",
-    "patient_id_system",
-    "rule",
-    "reason",
-    "emergency_justification",
-    "policy_version",
-];
+/// The fields of row `i`, with its enums already parsed (a row whose names are not the
+/// format's is malformed before it is hashed).
+struct RowFields<'a> {
+    cols: &'a Columns<'a>,
+    i: usize,
+    kind: EventKind,
+    action: Option<Action>,
+    decision: Option<Decision>,
+}
 
-/// The integer columns, in the order of [`set_int`].
-const INTS: [&str; 4] = ["status", "bytes", "duration_us", "links_seq"];
-
-fn text_field(e: &mut Event, i: usize) -> &mut Option<String> {
-    match i {
-        0 => &mut e.request_id,
-        1 => &mut e.user_id,
-        2 => &mut e.user_name,
-        3 => &mut e.organisation,
-        4 => &mut e.department,
-        5 => &mut e.responsible_user,
-        6 => &mut e.purpose_of_use,
-        7 => &mut e.access_point,
-        8 => &mut e.application,
-        9 => &mut e.method,
-        10 => &mut e.path,
-        11 => &mut e.raw_path,
-        12 => &mut e.interaction,
-        13 => &mut e.resource_type,
-        14 => &mut e.resource_id,
-        15 => &mut e.patient_id,
-        16 => &mut e.patient_id_system,
-        17 => &mut e.rule,
-        18 => &mut e.reason,
-        19 => &mut e.emergency_justification,
-        _ => &mut e.policy_version,
+impl Fields for RowFields<'_> {
+    fn time_us(&self) -> i64 {
+        self.cols.time.value(self.i)
     }
-}
 
-fn int_field(e: &mut Event, i: usize) -> &mut Option<i64> {
-    match i {
-        0 => &mut e.status,
-        1 => &mut e.bytes,
-        2 => &mut e.duration_us,
-        _ => &mut e.links_seq,
+    fn kind(&self) -> EventKind {
+        self.kind
+    }
+
+    #[inline]
+    fn text(&self, t: Text) -> Option<&str> {
+        value(self.cols.text[t as usize], self.i)
+    }
+
+    fn roles(&self) -> impl ExactSizeIterator<Item = &str> {
+        let offsets = self.cols.roles.value_offsets();
+        let (from, to) = (offsets[self.i] as usize, offsets[self.i + 1] as usize);
+        (from..to).map(|r| self.cols.role_names.value(r))
+    }
+
+    fn action(&self) -> Option<Action> {
+        self.action
+    }
+
+    fn decision(&self) -> Option<Decision> {
+        self.decision
+    }
+
+    #[inline]
+    fn int(&self, n: Int) -> Option<i64> {
+        let col = self.cols.int[n as usize];
+        (!col.is_null(self.i)).then(|| col.value(self.i))
     }
 }
 
@@ -164,14 +157,12 @@ impl<'a> Columns<'a> {
         let roles: &ListArray = column(batch, "roles")?
             .as_list_opt::<i32>()
             .ok_or("column roles is not a list")?;
-        let mut texts = Vec::with_capacity(TEXTS.len());
-        for name in TEXTS {
-            texts.push(text(batch, name)?);
-        }
-        let mut ints = Vec::with_capacity(INTS.len());
-        for name in INTS {
-            ints.push(int(batch, name)?);
-        }
+        let texts = (Text::ALL.iter())
+            .map(|t| text(batch, t.name()))
+            .collect::<Result<_, _>>()?;
+        let ints = (Int::ALL.iter())
+            .map(|n| int(batch, n.name()))
+            .collect::<Result<_, _>>()?;
         Ok(Columns {
             chain: text(batch, "chain_id")?,
             seq: int(batch, "seq")?,
@@ -187,88 +178,41 @@ impl<'a> Columns<'a> {
             hash: column(batch, "hash")?
                 .as_fixed_size_binary_opt()
                 .ok_or("column hash is not fixed-size binary")?,
-            text: texts.try_into().map_err(|_| "text columns")?,
+            text: texts,
             action: text(batch, "action")?,
             decision: text(batch, "decision")?,
-            int: ints.try_into().map_err(|_| "integer columns")?,
-            detail: text(batch, "detail")?,
+            int: ints,
         })
     }
 
-    /// Row `i`, built in `slot` (or a malformed row).
-    fn row<'s>(&self, i: usize, slot: &'s mut Slot) -> &'s Row {
+    /// Row `i` (or why it is malformed).
+    fn row(&'a self, i: usize) -> Result<ArchiveRow<'a>, Malformed> {
         let seq = (!self.seq.is_null(i))
             .then(|| self.seq.value(i))
             .and_then(|s| u64::try_from(s).ok());
-        if !matches!(slot.row, Row::Record(_)) {
-            slot.row = Slot::default().row;
-        }
-        let Row::Record(rec) = &mut slot.row else {
-            return &slot.row;
-        };
-        if let Err(detail) = self.fill(i, seq, rec, &mut slot.spare) {
-            slot.row = Row::Malformed { seq, detail };
-        }
-        &slot.row
-    }
-
-    fn fill(
-        &self,
-        i: usize,
-        seq: Option<u64>,
-        rec: &mut SealedRecord,
-        spare: &mut Vec<String>,
-    ) -> Result<(), String> {
-        rec.seq = seq.ok_or("column seq: missing or negative")?;
+        let malformed = |detail: String| Malformed { seq, detail };
+        let seq = seq.ok_or_else(|| malformed("column seq: missing or negative".into()))?;
         if self.time.is_null(i) || self.hash.is_null(i) || self.roles.is_null(i) {
-            return Err("time, roles or hash is null".into());
+            return Err(malformed("time, roles or hash is null".into()));
         }
-        let kind = value(self.kind, i).ok_or("column kind is null")?;
-        let e = &mut rec.event;
-        e.kind = kind.parse().map_err(|e| format!("column kind: {e}"))?;
-        e.time_us = self.time.value(i);
         let offsets = self.roles.value_offsets();
         let (from, to) = (offsets[i] as usize, offsets[i + 1] as usize);
-        spare.append(&mut e.roles);
-        for r in from..to {
-            let mut s = spare.pop().unwrap_or_default();
-            s.clear();
-            s.push_str(value(self.role_names, r).unwrap_or_default());
-            e.roles.push(s);
+        if self.role_names.null_count() > 0 && (from..to).any(|r| self.role_names.is_null(r)) {
+            return Err(malformed("column roles holds a null role".into()));
         }
-        for (n, col) in self.text.iter().enumerate() {
-            assign(text_field(e, n), value(col, i), spare);
-        }
-        e.action = parse(value(self.action, i), "action")?;
-        e.decision = parse(value(self.decision, i), "decision")?;
-        for (n, col) in self.int.iter().enumerate() {
-            *int_field(e, n) = (!col.is_null(i)).then(|| col.value(i));
-        }
-        assign(&mut e.detail, value(self.detail, i), spare);
-        rec.hash = self
-            .hash
-            .value(i)
-            .try_into()
-            .map_err(|_| "column hash is not 32 bytes".to_owned())?;
-        Ok(())
-    }
-}
-
-/// Sets `field` to `v`, reusing its string or one from `spare`.
-fn assign(field: &mut Option<String>, v: Option<&str>, spare: &mut Vec<String>) {
-    match (field.as_mut(), v) {
-        (Some(s), Some(v)) => {
-            s.clear();
-            s.push_str(v);
-        }
-        (None, Some(v)) => {
-            let mut s = spare.pop().unwrap_or_default();
-            s.clear();
-            s.push_str(v);
-            *field = Some(s);
-        }
-        (Some(_), None) => spare.extend(field.take()),
-        (None, None) => {}
+        let kind = value(self.kind, i).ok_or_else(|| malformed("column kind is null".into()))?;
+        let fields = RowFields {
+            cols: self,
+            i,
+            kind: kind
+                .parse()
+                .map_err(|e| malformed(format!("column kind: {e}")))?,
+            action: parse(value(self.action, i), "action").map_err(malformed)?,
+            decision: parse(value(self.decision, i), "decision").map_err(malformed)?,
+        };
+        let hash = (self.hash.value(i).try_into())
+            .map_err(|_| malformed("column hash is not 32 bytes".into()))?;
+        Ok(ArchiveRow { seq, hash, fields })
     }
 }
 

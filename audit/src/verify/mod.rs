@@ -16,8 +16,8 @@ use coverage::CoverageTracker;
 
 use crate::chain::{Chainer, Hash, genesis};
 use crate::checkpoint::Checkpoint;
+use crate::fields::{self, Fields};
 use crate::keys::{VerifyingKey, key_id};
-use crate::record::SealedRecord;
 use crate::store::ArchiveMark;
 use crate::store::rows::Row;
 use std::collections::BTreeMap;
@@ -355,29 +355,52 @@ impl ChainVerifier {
         if self.has_record_problem() {
             return;
         }
-        let rec = match row {
-            Row::Record(r) => r,
+        match row {
+            Row::Record(r) => {
+                if self.in_order(r.seq) {
+                    self.accept(r.seq, &r.event, r.stored(), &r.hash);
+                }
+            }
             Row::Malformed { seq, detail } => {
                 let (seq, detail) = (*seq, detail.clone());
                 let at = seq.unwrap_or(self.next_seq);
-                return self.problem(at, ProblemKind::Malformed { detail });
+                self.problem(at, ProblemKind::Malformed { detail });
             }
-        };
+        }
+    }
+
+    /// Feeds the next record as its fields where they are held (an archive row read in
+    /// place) with its sequence number and stored hash: [`ChainVerifier::push`] without
+    /// building an [`Event`](crate::Event) for it.
+    pub fn push_fields(&mut self, seq: u64, fields: &impl Fields, hash: &Hash) {
+        if !self.has_record_problem() && self.in_order(seq) {
+            self.accept(seq, fields, None, hash);
+        }
+    }
+
+    /// Whether `seq` is the next record's; if not, the gap, duplicate or reordering is
+    /// noted (a gap when the record after it shows whether it was one).
+    fn in_order(&mut self, seq: u64) -> bool {
         if let Some(found) = self.pending_gap.take() {
-            let kind = if rec.seq == self.next_seq {
+            let kind = if seq == self.next_seq {
                 ProblemKind::Reordered { found }
             } else {
                 ProblemKind::Gap { found }
             };
-            return self.problem(self.next_seq, kind);
+            self.problem(self.next_seq, kind);
+            return false;
         }
-        match rec.seq.cmp(&self.next_seq) {
+        match seq.cmp(&self.next_seq) {
             std::cmp::Ordering::Less => {
-                let kind = ProblemKind::Duplicate { found: rec.seq };
-                self.problem(self.next_seq, kind)
+                let kind = ProblemKind::Duplicate { found: seq };
+                self.problem(self.next_seq, kind);
+                false
             }
-            std::cmp::Ordering::Greater => self.pending_gap = Some(rec.seq),
-            std::cmp::Ordering::Equal => self.accept(rec),
+            std::cmp::Ordering::Greater => {
+                self.pending_gap = Some(seq);
+                false
+            }
+            std::cmp::Ordering::Equal => true,
         }
     }
 
@@ -393,48 +416,44 @@ impl ChainVerifier {
         })
     }
 
-    fn accept(&mut self, rec: &SealedRecord) {
-        if !rec.event.roles.is_sorted_by(|a, b| a < b) {
+    fn accept(&mut self, seq: u64, fields: &impl Fields, stored: Option<&[u8]>, hash: &Hash) {
+        if !fields::roles_canonical(fields) {
             let detail = "roles are not in canonical order (sorted, no duplicates)".to_owned();
-            return self.problem(rec.seq, ProblemKind::Malformed { detail });
+            return self.problem(seq, ProblemKind::Malformed { detail });
         }
-        // The writer never stores what `Event::check` refuses; such a row was made by hand.
-        if let Err(why) = rec.event.check() {
+        // The writer never stores what `fields::check` refuses; such a row was made by hand.
+        if let Err(why) = fields::check(fields) {
             let detail = format!("a record the writer would have refused: {why}");
-            return self.problem(rec.seq, ProblemKind::Malformed { detail });
+            return self.problem(seq, ProblemKind::Malformed { detail });
         }
-        let computed = match rec.stored() {
+        let computed = match stored {
             Some(bytes) => self.chainer.hash_encoded(&self.prev, bytes),
-            None => self.chainer.hash(&self.prev, rec.seq, &rec.event),
+            None => self.chainer.hash(&self.prev, seq, fields),
         };
-        if computed != rec.hash {
+        if computed != *hash {
             let kind = ProblemKind::HashMismatch {
-                stored: rec.hash,
+                stored: *hash,
                 computed,
             };
-            return self.problem(rec.seq, kind);
+            return self.problem(seq, kind);
         }
-        if self
-            .archive_heads
-            .get(&rec.seq)
-            .is_some_and(|h| *h != computed)
-        {
+        if self.archive_heads.get(&seq).is_some_and(|h| *h != computed) {
             let detail = "the archive mark's head differs from this record's hash".into();
-            return self.problem(rec.seq, ProblemKind::ArchiveSeam { detail });
+            return self.problem(seq, ProblemKind::ArchiveSeam { detail });
         }
-        if let Some(cp) = self.checkpoints.get(&rec.seq) {
+        if let Some(cp) = self.checkpoints.get(&seq) {
             if cp.head != computed {
                 let since_seq = self.last_good_cp.as_ref().map_or(0, |c| c.seq);
-                return self.problem(rec.seq, ProblemKind::CheckpointMismatch { since_seq });
+                return self.problem(seq, ProblemKind::CheckpointMismatch { since_seq });
             }
             self.last_good_cp = Some(cp.clone());
         }
-        self.coverage
-            .observe(rec.seq, rec.event.kind, rec.event.time_us);
+        let time_us = fields.time_us();
+        self.coverage.observe(seq, fields.kind(), time_us);
         let s = &mut self.summary;
         s.records += 1;
-        s.first_time_us.get_or_insert(rec.event.time_us);
-        s.last_time_us = Some(rec.event.time_us);
+        s.first_time_us.get_or_insert(time_us);
+        s.last_time_us = Some(time_us);
         self.prev = computed;
         self.next_seq += 1;
     }
