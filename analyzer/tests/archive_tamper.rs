@@ -162,7 +162,7 @@ fn each_kind_of_archive_tampering_is_pinpointed() {
 
     let k = 10usize; // the row changed, in the first file (seq first + k)
     type Tamper = fn(&RecordBatch, usize) -> RecordBatch;
-    let cases: [(&str, Tamper, u64, &str); 8] = [
+    let cases: [(&str, Tamper, u64, &str); 9] = [
         (
             "a field changed",
             |b, k| {
@@ -277,6 +277,24 @@ fn each_kind_of_archive_tampering_is_pinpointed() {
             },
             0,
             "malformed record: column roles holds a null role",
+        ),
+        (
+            "a NUL put into a field",
+            |b, k| {
+                let users = b
+                    .column_by_name("user_id")
+                    .expect("user_id")
+                    .as_string::<i32>();
+                let forged: StringArray = (0..b.num_rows())
+                    .map(|r| match r {
+                        r if r == k => Some("emp\0x".to_owned()),
+                        r => users.is_valid(r).then(|| users.value(r).to_owned()),
+                    })
+                    .collect();
+                with_column(b, "user_id", Arc::new(forged))
+            },
+            0,
+            "malformed record: a record the writer would have refused: user_id contains a NUL",
         ),
     ];
     for (what, tamper, offset, kind) in cases {

@@ -62,6 +62,12 @@ pub trait Fields {
     fn decision(&self) -> Option<Decision>;
     /// An optional integer field.
     fn int(&self, i: Int) -> Option<i64>;
+
+    /// [`check`] of this record. A source that has checked a whole batch of records at
+    /// once (an archive reader) answers from that.
+    fn rules_kept(&self) -> Result<(), String> {
+        check(self)
+    }
 }
 
 impl Fields for Event {
@@ -128,7 +134,7 @@ impl Fields for Event {
 /// The rules the writer enforces before storing a record: every text field and role at
 /// most [`MAX_FIELD_BYTES`] and free of NUL, at most [`MAX_ROLES`] roles. (The roles'
 /// canonical order is [`roles_canonical`].)
-pub fn check(f: &impl Fields) -> Result<(), String> {
+pub fn check<F: Fields + ?Sized>(f: &F) -> Result<(), String> {
     let texts = Text::ALL.iter().map(|&t| (t.name(), f.text(t)));
     let roles = f.roles().map(|r| ("roles", Some(r)));
     for (name, value) in texts.chain(roles) {

@@ -10,13 +10,19 @@
 use crate::Error;
 use crate::archive::manifest::io;
 use datafusion::arrow::array::{
-    Array, AsArray, FixedSizeBinaryArray, Int64Array, ListArray, RecordBatch, StringArray,
-    TimestampMicrosecondArray,
+    Array, AsArray, FixedSizeBinaryArray, Int32Array, Int64Array, ListArray, OffsetSizeTrait,
+    RecordBatch, StringArray, TimestampMicrosecondArray,
 };
-use datafusion::arrow::datatypes::{Int64Type, TimestampMicrosecondType};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use datafusion::arrow::datatypes::{
+    DataType, Field, Int32Type, Int64Type, Schema, SchemaRef, TimestampMicrosecondType,
+};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
 use std::path::Path;
-use zegel_audit::fields::{Fields, Int, Text};
+use std::sync::Arc;
+use zegel_audit::fields::{self, Fields, Int, Text};
+use zegel_audit::record::{MAX_FIELD_BYTES, MAX_ROLES};
 use zegel_audit::{Action, Decision, EventKind, Hash};
 
 /// One row of an archive file: a record's place, fields and stored hash.
@@ -51,8 +57,10 @@ pub fn for_each_row(
 ) -> Result<(), Error> {
     let file = std::fs::File::open(path).map_err(|e| io(path, &e))?;
     let bad = |e: &dyn std::fmt::Display| Error::Usage(format!("{}: {e}", path.display()));
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(|e| bad(&e))?
+    let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| bad(&e))?;
+    let hint = ArrowReaderOptions::new().with_schema(dictionary_hint(meta.schema()));
+    let meta = ArrowReaderMetadata::try_new(meta.metadata().clone(), hint).map_err(|e| bad(&e))?;
+    let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta)
         .with_batch_size(8192)
         .build()
         .map_err(|e| bad(&e))?;
@@ -60,32 +68,100 @@ pub fn for_each_row(
         let batch = batch.map_err(|e| bad(&e))?;
         let cols = Columns::of(&batch).map_err(|e| bad(&e))?;
         for i in 0..batch.num_rows() {
-            let chain_id = if cols.chain.is_null(i) {
-                ""
-            } else {
-                cols.chain.value(i)
-            };
+            let chain_id = cols.chain.value(i).unwrap_or_default();
             f(chain_id, cols.row(i));
         }
     }
     Ok(())
 }
 
+/// Text columns with few distinct values, read as dictionaries: each distinct value is
+/// decoded (and checked) once per page instead of copied out for every row.
+const DICTIONARY: [&str; 16] = [
+    "chain_id",
+    "kind",
+    "user_id",
+    "user_name",
+    "organisation",
+    "department",
+    "responsible_user",
+    "purpose_of_use",
+    "access_point",
+    "application",
+    "method",
+    "interaction",
+    "resource_type",
+    "patient_id_system",
+    "rule",
+    "policy_version",
+];
+
+/// The file's schema with the [`DICTIONARY`] columns, where they are text, as
+/// dictionaries of text.
+fn dictionary_hint(schema: &SchemaRef) -> SchemaRef {
+    let fields: Vec<Field> = (schema.fields().iter())
+        .map(|f| match f.data_type() {
+            DataType::Utf8 if DICTIONARY.contains(&f.name().as_str()) => {
+                let dict =
+                    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+                f.as_ref().clone().with_data_type(dict)
+            }
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
+
+/// A text column, plain or as a dictionary.
+#[derive(Clone, Copy)]
+enum TextColumn<'a> {
+    Plain(&'a StringArray),
+    Dictionary {
+        keys: &'a Int32Array,
+        values: &'a StringArray,
+    },
+}
+
+impl<'a> TextColumn<'a> {
+    #[inline]
+    fn value(self, i: usize) -> Option<&'a str> {
+        match self {
+            TextColumn::Plain(a) => (!a.is_null(i)).then(|| a.value(i)),
+            TextColumn::Dictionary { keys, values } => {
+                let k = (!keys.is_null(i)).then(|| keys.value(i))?;
+                let k = usize::try_from(k).ok().filter(|&k| k < values.len())?;
+                (!values.is_null(k)).then(|| values.value(k))
+            }
+        }
+    }
+
+    /// The strings the column's values are taken from.
+    fn strings(self) -> &'a StringArray {
+        match self {
+            TextColumn::Plain(a) => a,
+            TextColumn::Dictionary { values, .. } => values,
+        }
+    }
+}
+
 /// The columns of one batch, typed.
 struct Columns<'a> {
-    chain: &'a StringArray,
+    chain: TextColumn<'a>,
     seq: &'a Int64Array,
     time: &'a TimestampMicrosecondArray,
-    kind: &'a StringArray,
+    kind: TextColumn<'a>,
     roles: &'a ListArray,
     role_names: &'a StringArray,
     hash: &'a FixedSizeBinaryArray,
     /// Indexed by the position of the field in [`Text::ALL`].
-    text: Vec<&'a StringArray>,
-    action: &'a StringArray,
-    decision: &'a StringArray,
+    text: Vec<TextColumn<'a>>,
+    action: TextColumn<'a>,
+    decision: TextColumn<'a>,
     /// Indexed by the position of the field in [`Int::ALL`].
     int: Vec<&'a Int64Array>,
+    /// Whether every row of the batch keeps the rules of [`fields::check`], as found for
+    /// the whole batch at once (see [`Columns::rules_kept`]).
+    rules_kept: bool,
 }
 
 /// The fields of row `i`, with its enums already parsed (a row whose names are not the
@@ -109,7 +185,7 @@ impl Fields for RowFields<'_> {
 
     #[inline]
     fn text(&self, t: Text) -> Option<&str> {
-        value(self.cols.text[t as usize], self.i)
+        self.cols.text[t as usize].value(self.i)
     }
 
     fn roles(&self) -> impl ExactSizeIterator<Item = &str> {
@@ -131,6 +207,13 @@ impl Fields for RowFields<'_> {
         let col = self.cols.int[n as usize];
         (!col.is_null(self.i)).then(|| col.value(self.i))
     }
+
+    fn rules_kept(&self) -> Result<(), String> {
+        if self.cols.rules_kept {
+            return Ok(());
+        }
+        fields::check(self)
+    }
 }
 
 fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a dyn Array, String> {
@@ -140,10 +223,16 @@ fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a dyn Array, Strin
         .ok_or_else(|| format!("no column {name}"))
 }
 
-fn text<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a StringArray, String> {
-    column(batch, name)?
-        .as_string_opt::<i32>()
-        .ok_or_else(|| format!("column {name} is not text"))
+fn text<'a>(batch: &'a RecordBatch, name: &str) -> Result<TextColumn<'a>, String> {
+    let col = column(batch, name)?;
+    if let Some(a) = col.as_string_opt::<i32>() {
+        return Ok(TextColumn::Plain(a));
+    }
+    let dict = col.as_dictionary_opt::<Int32Type>();
+    match dict.and_then(|d| Some((d.keys(), d.values().as_string_opt::<i32>()?))) {
+        Some((keys, values)) => Ok(TextColumn::Dictionary { keys, values }),
+        None => Err(format!("column {name} is not text")),
+    }
 }
 
 fn int<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a Int64Array, String> {
@@ -163,7 +252,7 @@ impl<'a> Columns<'a> {
         let ints = (Int::ALL.iter())
             .map(|n| int(batch, n.name()))
             .collect::<Result<_, _>>()?;
-        Ok(Columns {
+        let mut cols = Columns {
             chain: text(batch, "chain_id")?,
             seq: int(batch, "seq")?,
             time: column(batch, "time")?
@@ -182,7 +271,25 @@ impl<'a> Columns<'a> {
             action: text(batch, "action")?,
             decision: text(batch, "decision")?,
             int: ints,
-        })
+            rules_kept: false,
+        };
+        cols.rules_kept = cols.rules_kept();
+        Ok(cols)
+    }
+
+    /// Whether no text in the batch holds a NUL or is longer than [`MAX_FIELD_BYTES`] and
+    /// no row has more than [`MAX_ROLES`] roles: then every row keeps the rules, found
+    /// with one scan per column instead of one per value. A batch where this fails is
+    /// checked row by row, to name the first record that breaks them.
+    fn rules_kept(&self) -> bool {
+        fn at_most<O: OffsetSizeTrait>(offsets: &[O], max: usize) -> bool {
+            offsets.windows(2).all(|w| (w[1] - w[0]).as_usize() <= max)
+        }
+        let texts = self.text.iter().map(|c| c.strings());
+        let clean = |a: &StringArray| {
+            !a.values().contains(&0) && at_most(a.value_offsets(), MAX_FIELD_BYTES)
+        };
+        texts.chain([self.role_names]).all(clean) && at_most(self.roles.value_offsets(), MAX_ROLES)
     }
 
     /// Row `i` (or why it is malformed).
@@ -200,24 +307,20 @@ impl<'a> Columns<'a> {
         if self.role_names.null_count() > 0 && (from..to).any(|r| self.role_names.is_null(r)) {
             return Err(malformed("column roles holds a null role".into()));
         }
-        let kind = value(self.kind, i).ok_or_else(|| malformed("column kind is null".into()))?;
+        let kind = (self.kind.value(i)).ok_or_else(|| malformed("column kind is null".into()))?;
         let fields = RowFields {
             cols: self,
             i,
             kind: kind
                 .parse()
                 .map_err(|e| malformed(format!("column kind: {e}")))?,
-            action: parse(value(self.action, i), "action").map_err(malformed)?,
-            decision: parse(value(self.decision, i), "decision").map_err(malformed)?,
+            action: parse(self.action.value(i), "action").map_err(malformed)?,
+            decision: parse(self.decision.value(i), "decision").map_err(malformed)?,
         };
         let hash = (self.hash.value(i).try_into())
             .map_err(|_| malformed("column hash is not 32 bytes".into()))?;
         Ok(ArchiveRow { seq, hash, fields })
     }
-}
-
-fn value(a: &StringArray, i: usize) -> Option<&str> {
-    (!a.is_null(i)).then(|| a.value(i))
 }
 
 fn parse<T: std::str::FromStr>(v: Option<&str>, col: &str) -> Result<Option<T>, String>
