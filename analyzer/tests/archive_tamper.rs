@@ -153,6 +153,18 @@ fn with_column(batch: &RecordBatch, name: &str, column: ArrayRef) -> RecordBatch
     RecordBatch::try_new(batch.schema(), cols).expect("batch")
 }
 
+/// `batch` with row `k`'s user_id set to `value`.
+fn with_user_id(batch: &RecordBatch, k: usize, value: &str) -> RecordBatch {
+    let users = (batch.column_by_name("user_id").expect("user_id")).as_string::<i32>();
+    let forged: StringArray = (0..batch.num_rows())
+        .map(|r| match r {
+            r if r == k => Some(value),
+            r => users.is_valid(r).then(|| users.value(r)),
+        })
+        .collect();
+    with_column(batch, "user_id", Arc::new(forged))
+}
+
 #[test]
 fn each_kind_of_archive_tampering_is_pinpointed() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -165,22 +177,7 @@ fn each_kind_of_archive_tampering_is_pinpointed() {
     let cases: [(&str, Tamper, u64, &str); 9] = [
         (
             "a field changed",
-            |b, k| {
-                let users = b
-                    .column_by_name("user_id")
-                    .expect("user_id")
-                    .as_string::<i32>();
-                let forged: StringArray = (0..b.num_rows())
-                    .map(|r| {
-                        if r == k {
-                            Some("someone-else")
-                        } else {
-                            users.is_valid(r).then(|| users.value(r))
-                        }
-                    })
-                    .collect();
-                with_column(b, "user_id", Arc::new(forged))
-            },
+            |b, k| with_user_id(b, k, "someone-else"),
             0,
             "hash mismatch",
         ),
@@ -280,19 +277,7 @@ fn each_kind_of_archive_tampering_is_pinpointed() {
         ),
         (
             "a NUL put into a field",
-            |b, k| {
-                let users = b
-                    .column_by_name("user_id")
-                    .expect("user_id")
-                    .as_string::<i32>();
-                let forged: StringArray = (0..b.num_rows())
-                    .map(|r| match r {
-                        r if r == k => Some("emp\0x".to_owned()),
-                        r => users.is_valid(r).then(|| users.value(r).to_owned()),
-                    })
-                    .collect();
-                with_column(b, "user_id", Arc::new(forged))
-            },
+            |b, k| with_user_id(b, k, "emp\0x"),
             0,
             "malformed record: a record the writer would have refused: user_id contains a NUL",
         ),

@@ -123,7 +123,7 @@ enum TextColumn<'a> {
 }
 
 impl<'a> TextColumn<'a> {
-    #[inline]
+    #[inline(always)]
     fn value(self, i: usize) -> Option<&'a str> {
         match self {
             TextColumn::Plain(a) => (!a.is_null(i)).then(|| a.value(i)),
@@ -154,7 +154,7 @@ struct Columns<'a> {
     role_names: &'a StringArray,
     hash: &'a FixedSizeBinaryArray,
     /// Indexed by the position of the field in [`Text::ALL`].
-    text: Vec<TextColumn<'a>>,
+    text: [TextColumn<'a>; Text::ALL.len()],
     action: TextColumn<'a>,
     decision: TextColumn<'a>,
     /// Indexed by the position of the field in [`Int::ALL`].
@@ -246,7 +246,7 @@ impl<'a> Columns<'a> {
         let roles: &ListArray = column(batch, "roles")?
             .as_list_opt::<i32>()
             .ok_or("column roles is not a list")?;
-        let texts = (Text::ALL.iter())
+        let texts: Vec<TextColumn> = (Text::ALL.iter())
             .map(|t| text(batch, t.name()))
             .collect::<Result<_, _>>()?;
         let ints = (Int::ALL.iter())
@@ -267,7 +267,7 @@ impl<'a> Columns<'a> {
             hash: column(batch, "hash")?
                 .as_fixed_size_binary_opt()
                 .ok_or("column hash is not fixed-size binary")?,
-            text: texts,
+            text: texts.try_into().map_err(|_| "text columns")?,
             action: text(batch, "action")?,
             decision: text(batch, "decision")?,
             int: ints,
