@@ -75,33 +75,17 @@ pub fn for_each_row(
     Ok(())
 }
 
-/// Text columns with few distinct values, read as dictionaries: each distinct value is
-/// decoded (and checked) once per page instead of copied out for every row.
-const DICTIONARY: [&str; 16] = [
-    "chain_id",
-    "kind",
-    "user_id",
-    "user_name",
-    "organisation",
-    "department",
-    "responsible_user",
-    "purpose_of_use",
-    "access_point",
-    "application",
-    "method",
-    "interaction",
-    "resource_type",
-    "patient_id_system",
-    "rule",
-    "policy_version",
-];
+/// Text columns whose values are (nearly) unique per row: read plain. Every other text
+/// column repeats few values within a file and is read as a dictionary: each distinct
+/// value is decoded (and checked) once per page instead of copied out for every row.
+const PLAIN: [&str; 2] = ["request_id", "path"];
 
-/// The file's schema with the [`DICTIONARY`] columns, where they are text, as
-/// dictionaries of text.
+/// The file's schema with its text columns, apart from [`PLAIN`], as dictionaries of
+/// text.
 fn dictionary_hint(schema: &SchemaRef) -> SchemaRef {
     let fields: Vec<Field> = (schema.fields().iter())
         .map(|f| match f.data_type() {
-            DataType::Utf8 if DICTIONARY.contains(&f.name().as_str()) => {
+            DataType::Utf8 if !PLAIN.contains(&f.name().as_str()) => {
                 let dict =
                     DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
                 f.as_ref().clone().with_data_type(dict)
