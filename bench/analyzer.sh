@@ -2,8 +2,11 @@
 # zegel-analyzer at scale, in one run on the same generated Parquet archive per size:
 #
 #   gen      a synthetic hospital log (`zegel-analyzer gen`, real writer, SQLite), its
-#            directory CSVs, then `archive` into Parquet (the database file is removed)
-#   verify   the archive: chain, file hashes and checkpoint signatures; records/s
+#            directory CSVs, then `archive` into Parquet (the database file is removed);
+#            above CHAIN_RECORDS as several chains (sidecars), each written, archived and
+#            removed in turn (`gen --only-chain`), so the disk holds one chain's database
+#   verify   the archive: chains, file hashes and checkpoint signatures; records/s, and
+#            records per CPU-second (chains verify in parallel)
 #   reports  daily, review, adoption, patient-access, record-access and employee-access
 #            over the archive: wall time and peak memory (GNU time's max RSS)
 #   duckdb   the same reports' SQL (`report NAME --format sql`) run by DuckDB (from PyPI,
@@ -11,8 +14,8 @@
 #            the rows per section, which must equal zegel's
 #
 # Usage:  bench/analyzer.sh
-# Env:    SIZES="1000000 10000000" (records; 100000000 needs ~60 GB free for the SQLite
-#         step and about 2 hours)  BENCH_DIR (default: a temporary directory under /tmp,
+# Env:    SIZES="1000000 10000000" (records; 100000000 takes about an hour and ~8 GB of
+#         disk: ten chains of 10M)  CHAIN_RECORDS=10000000 (records per chain)  BENCH_DIR (default: a temporary directory under /tmp,
 #         removed at the end unless KEEP=1)  THREADS=2 (DuckDB threads; DataFusion uses one
 #         partition per core)  ZEGEL_BIN_DIR (a release zegel-analyzer; default: build it, ~35 min
 #         cold)  CARGO_TARGET_DIR (default ~/.cache/zegel-bench-target)
@@ -22,6 +25,7 @@
 set -euo pipefail
 
 SIZES=${SIZES:-"1000000 10000000"}
+CHAIN_RECORDS=${CHAIN_RECORDS:-10000000}
 THREADS=${THREADS:-2}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/zegel-bench-target}
 VENV=${VENV:-$HOME/.cache/zegel-duckdb-venv}
@@ -51,10 +55,10 @@ mkdir -p "$W"
 cleanup() { if [ "${KEEP:-0}" = 1 ]; then say "kept $W"; else rm -rf "$W"; fi; }
 trap cleanup EXIT
 
-# measure OUT CMD...: runs CMD under GNU time; OUT gets "seconds max_rss_kib"; stdout kept
+# measure OUT CMD...: runs CMD under GNU time; OUT gets "seconds max_rss_kib user_s sys_s"
 measure() {
     local out=$1; shift
-    /usr/bin/time -f '%e %M' -o "$out" "$@"
+    /usr/bin/time -f '%e %M %U %S' -o "$out" "$@"
 }
 
 "$ZA" --version >/dev/null 2>&1 || true
@@ -74,27 +78,49 @@ for N in $SIZES; do
     D=$W/n$N
     mkdir -p "$D"
     db="sqlite:$D/log.db"
-    t0=$(date +%s.%N)
-    "$ZA" gen --db "$db" --key "$W/key.pem" --checkpoint-file "$D/cp.jsonl" \
-        --records $((N / 2)) --directory-out "$D/dir" --progress >/dev/null 2>"$D/gen.err" ||
-        { cat "$D/gen.err" >&2; die "gen $N failed"; }
-    t1=$(date +%s.%N)
-    "$ZA" archive --source "$db" --to "$D/archive" -k "$W/key.pub" -c "$D/cp.jsonl" \
-        >"$D/archive.out" 2>&1 || { cat "$D/archive.out" >&2; die "archive $N failed"; }
-    t2=$(date +%s.%N)
+    # One chain per CHAIN_RECORDS records; several are written, archived and removed one
+    # at a time (`gen --only-chain`), so the database never holds more than one.
+    k=$(( (N + CHAIN_RECORDS - 1) / CHAIN_RECORDS ))
+    gen_s=0 archive_s=0
+    for i in $(seq 1 "$k"); do
+        if [ "$k" = 1 ]; then only=(); cpf=$D/cp.jsonl; else only=(--chains "$k" --only-chain "$i"); cpf=$D/cp-$i.jsonl; fi
+        t0=$(date +%s.%N)
+        "$ZA" gen --db "$db" --key "$W/key.pem" --checkpoint-file "$D/cp.jsonl" "${only[@]}" \
+            --records $((N / 2)) --directory-out "$D/dir" --progress >/dev/null 2>"$D/gen.err" ||
+            { cat "$D/gen.err" >&2; die "gen $N (chain $i of $k) failed"; }
+        t1=$(date +%s.%N)
+        "$ZA" archive --source "$db" --to "$D/archive" -k "$W/key.pub" -c "$cpf" \
+            >"$D/archive.out" 2>&1 || { cat "$D/archive.out" >&2; die "archive $N (chain $i of $k) failed"; }
+        t2=$(date +%s.%N)
+        rm -f "$D"/log.db "$D"/log.db-wal "$D"/log.db-shm "$D"/log.db.*.lock
+        gen_s=$(echo "$gen_s + $t1 - $t0" | bc) archive_s=$(echo "$archive_s + $t2 - $t1" | bc)
+    done
     total=$("$ZA" query --source "$D/archive" --format csv "SELECT count(*) AS n FROM access" | tail -1)
-    rm -f "$D/log.db" "$D/log.db-wal" "$D/log.db-shm"
     pq=$(du -sm "$D/archive" | cut -f1)
     printf '%-10s %-16s %10s %12s %10s %12s %8s %8s  %s\n' "$N" gen+archive \
-        "$(printf %.1f "$(echo "$t2 - $t0" | bc)")" - - - - "$total" \
-        "gen $(printf %.0f "$(echo "$t1 - $t0" | bc)") s, archive $(printf %.0f "$(echo "$t2 - $t1" | bc)") s, Parquet $pq MiB"
+        "$(printf %.1f "$(echo "$gen_s + $archive_s" | bc)")" - - - - "$total" \
+        "gen $(printf %.0f "$gen_s") s, archive $(printf %.0f "$archive_s") s, $k chain(s), Parquet $pq MiB"
 
-    measure "$D/verify.time" "$ZA" verify -s "$D/archive" -k "$W/key.pub" -c "$D/cp.jsonl" \
+    echo "$total" >"$D/total"
+done
+
+# Everything is generated before anything is measured, so nothing else runs meanwhile.
+say "generated; measuring"
+for N in $SIZES; do
+    D=$W/n$N
+    k=$(( (N + CHAIN_RECORDS - 1) / CHAIN_RECORDS ))
+    cps=()
+    if [ "$k" = 1 ]; then cps=(-c "$D/cp.jsonl"); else
+        for i in $(seq 1 "$k"); do cps+=(-c "$D/cp-$i.jsonl"); done
+    fi
+    total=$(cat "$D/total")
+    measure "$D/verify.time" "$ZA" verify -s "$D/archive" -k "$W/key.pub" "${cps[@]}" \
         >"$D/verify.out" 2>&1 || { cat "$D/verify.out" >&2; die "verify $N failed"; }
-    read -r vs vk <"$D/verify.time"
+    read -r vs vk vu vsys <"$D/verify.time"
     rate=$(echo "$total / $vs" | bc)
+    per_cpu=$(echo "$total / ($vu + $vsys)" | bc)
     printf '%-10s %-16s %10s %12s %10s %12s %8s %8s  %s\n' "$N" verify "$vs" $((vk / 1024)) \
-        - - - "$total" "$rate records/s (one chain: one core)"
+        - - - "$total" "$rate records/s; $per_cpu per CPU-second ($k chain(s) in parallel)"
 
     dir=(--staff "$D/dir/staff.csv" --patients "$D/dir/patients.csv"
          --care-relations "$D/dir/care_relations.csv")
@@ -109,13 +135,13 @@ for N in $SIZES; do
         measure "$D/$name.time" "$ZA" report "${ra[@]}" --source "$D/archive" "${dir[@]}" \
             --format json --max-rows 100000000 --output "$D/$name.json" 2>"$D/$name.err" ||
             { cat "$D/$name.err" >&2; die "report $name failed"; }
-        read -r zs zk <"$D/$name.time"
+        read -r zs zk _ <"$D/$name.time"
         "$ZA" report "${ra[@]}" --source "$D/archive" "${dir[@]}" --format sql \
             >"$D/$name.sql.json" || die "report $name --format sql failed"
         measure "$D/$name.duck.time" "$PY" "$REPO/bench/duckdb_report.py" "$D/$name.sql.json" \
             "$D/archive" "${dir[@]}" --threads "$THREADS" >"$D/$name.duck.json" 2>"$D/$name.duck.err" ||
             { cat "$D/$name.duck.err" >&2; die "duckdb $name failed"; }
-        read -r ds dk <"$D/$name.duck.time"
+        read -r ds dk _ <"$D/$name.duck.time"
         check=$("$PY" - "$D/$name.json" "$D/$name.duck.json" <<'PYEOF'
 import json, sys
 z = json.load(open(sys.argv[1])); d = json.loads(open(sys.argv[2]).read())

@@ -280,6 +280,11 @@ pub struct GenArgs {
     /// Chains to write, as that many sidecars would, each with its share of the traffic.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub chains: u32,
+    /// Of the `--chains K`, write only chain N (1 to K): exactly the records a run
+    /// writing all K gives that chain, and nothing of the others. A log too large for
+    /// one database is written, archived and removed a chain at a time this way.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub only_chain: Option<u32>,
     /// Background access records, all chains together (each is followed by its outcome
     /// record). Default 10,000, or what the hospital does in `--days`.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]

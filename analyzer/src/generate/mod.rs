@@ -37,15 +37,15 @@ use zegel_audit::store::{Store, StoreOptions};
 /// How many records of each kind a run wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
-    /// Chain ids written, in order.
+    /// Chain ids written, in order (with `--only-chain`, that one).
     pub chains: Vec<String>,
     /// Records written, all chains.
     pub records: u64,
-    /// Background accesses (each with an outcome), all chains.
+    /// Background accesses (each with an outcome), all chains written.
     pub accesses: u64,
     /// Days covered.
     pub days: u32,
-    /// Incidents planted.
+    /// Incidents planted in the chains written.
     pub incidents: usize,
 }
 
@@ -76,6 +76,7 @@ pub async fn run(args: &GenArgs) -> Result<Outcome, Error> {
 
 /// Writes the log described by `args` (hospital profile) and returns what was written.
 pub async fn generate(args: &GenArgs) -> Result<Summary, Error> {
+    let written = written_chains(args)?;
     zegel_audit::keys::read_signing_key(&args.key)?;
     let (days, accesses) = size(args)?;
     let patients = match args.patients {
@@ -106,13 +107,13 @@ pub async fn generate(args: &GenArgs) -> Result<Summary, Error> {
         .await;
     let progress = submit::Progress::start(args.progress || stderr_is_terminal());
     let mut set = tokio::task::JoinSet::new();
-    for (i, id) in chains.iter().enumerate() {
+    for i in written.clone() {
         let job = submit::Job {
             db: args.db.clone(),
             key: args.key.clone(),
             checkpoint_file: checkpoint_file(args, i),
-            chain: id.clone(),
-            accesses: accesses / k as u64 + u64::from((i as u64) < accesses % k as u64),
+            chain: chains[i].clone(),
+            accesses: chain_accesses(accesses, k, i),
         };
         let (h, plan, planted, counter) = (
             Arc::clone(&h),
@@ -133,16 +134,40 @@ pub async fn generate(args: &GenArgs) -> Result<Summary, Error> {
     }
     progress.stop();
     let results: Vec<submit::ChainResult> = results.into_iter().flatten().collect();
+    let written_ids = chains[written.clone()].to_vec();
     if let Some(dir) = &args.directory_out {
-        truth::write_incidents(dir, args, &h, &planted, &chains, &results)?;
+        truth::write_incidents(dir, args, &h, &planted, &chains, &written_ids, &results)?;
     }
     Ok(Summary {
         records: results.iter().map(|r| r.records).sum(),
-        chains,
-        accesses,
+        accesses: written
+            .clone()
+            .map(|i| chain_accesses(accesses, k, i))
+            .sum(),
+        incidents: planted
+            .iter()
+            .filter(|p| written.contains(&p.chain))
+            .count(),
+        chains: written_ids,
         days: days as u32,
-        incidents: planted.len(),
     })
+}
+
+/// The chains (0-based) this run writes: all of them, or the one of `--only-chain`.
+fn written_chains(args: &GenArgs) -> Result<std::ops::Range<usize>, Error> {
+    match args.only_chain {
+        None => Ok(0..args.chains as usize),
+        Some(n) if n <= args.chains => Ok(n as usize - 1..n as usize),
+        Some(n) => Err(Error::Usage(format!(
+            "gen: --only-chain {n} names no chain: --chains is {}, so it must be 1 to {}",
+            args.chains, args.chains
+        ))),
+    }
+}
+
+/// Chain `i`'s share of `accesses` background accesses over `k` chains.
+fn chain_accesses(accesses: u64, k: usize, i: usize) -> u64 {
+    accesses / k as u64 + u64::from((i as u64) < accesses % k as u64)
 }
 
 /// Days and background accesses: `--days`, `--records`, or both; without either,

@@ -72,13 +72,15 @@ pub fn write_directory(dir: &Path, h: &Hospital) -> Result<(), Error> {
 }
 
 /// Writes `incidents.json` into `dir`: every planted incident with the chain and
-/// sequence number of each of its access records.
+/// sequence number of each of its access records (`null` for a chain this run did not
+/// write: see `chains_written`).
 pub fn write_incidents(
     dir: &Path,
     args: &GenArgs,
     h: &Hospital,
     planted: &[Incident],
     chains: &[String],
+    written: &[String],
     results: &[ChainResult],
 ) -> Result<(), Error> {
     let mut seqs = HashMap::new();
@@ -96,6 +98,7 @@ pub fn write_incidents(
         "start": clock::date(0).format("%Y-%m-%d").to_string(),
         "days": h.days,
         "chains": chains,
+        "chains_written": written,
         "rules": {
             "office_roles": OFFICE_ROLES,
             "office_hours": "weekdays 07:00-19:00, Dutch local time (Europe/Amsterdam)",

@@ -105,10 +105,14 @@ fn outcome_event(access: &Event, seq: u64, seed: u64, i: u64) -> Event {
 
 /// Writes the log and prints where it went.
 pub async fn run(args: &GenArgs) -> Result<Outcome, Error> {
-    if args.chains != 1 || args.days.is_some() || args.directory_out.is_some() {
+    if args.chains != 1
+        || args.only_chain.is_some()
+        || args.days.is_some()
+        || args.directory_out.is_some()
+    {
         return Err(Error::Usage(
             "gen --profile uniform writes one chain of --records accesses; \
-             --chains, --days and --directory-out need --profile hospital"
+             --chains, --only-chain, --days and --directory-out need --profile hospital"
                 .into(),
         ));
     }

@@ -27,6 +27,11 @@ fn bad_arguments_exit_2_with_a_clear_message() {
         (&["--key", "k.pem", "--staff", "10"], "--staff"),
         (&["--key", "k.pem", "--incidents", "many"], "--incidents"),
         (&["--key", "k.pem", "--profile", "flat"], "--profile"),
+        (&["--key", "k.pem", "--only-chain", "0"], "--only-chain"),
+        (
+            &["--key", "k.pem", "--chains", "3", "--only-chain", "4"],
+            "--only-chain 4 names no chain",
+        ),
         (&["--records", "5"], "--key"),
         (
             &["--key", "k.pem", "--profile", "uniform", "--days", "2"],

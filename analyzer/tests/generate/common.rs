@@ -98,3 +98,14 @@ pub fn set(rows: &[Vec<String>]) -> Vec<String> {
     v.sort();
     v
 }
+
+/// The sequence number and hash of the last record of `chain` in the database at `url`.
+pub async fn head(url: &str, chain: &str) -> (u64, [u8; 32]) {
+    let store = zegel_audit::store::Store::open(url, &Default::default())
+        .await
+        .expect("open");
+    match store.tail(chain).await.expect("tail") {
+        Some(zegel_audit::store::rows::Row::Record(r)) => (r.seq, r.hash),
+        other => panic!("{chain}: no tail record: {other:?}"),
+    }
+}

@@ -1,18 +1,6 @@
 //! The same seed gives the same chain, record for record; another seed does not.
 
-use crate::common::args;
-use zegel_audit::store::rows::Row;
-use zegel_audit::store::{Store, StoreOptions};
-
-async fn head(url: &str, chain: &str) -> (u64, [u8; 32]) {
-    let store = Store::open(url, &StoreOptions::default())
-        .await
-        .expect("open");
-    match store.tail(chain).await.expect("tail") {
-        Some(Row::Record(r)) => (r.seq, r.hash),
-        other => panic!("no tail record: {other:?}"),
-    }
-}
+use crate::common::{args, head};
 
 #[tokio::test]
 async fn same_seed_same_head_hash() {
