@@ -7,6 +7,8 @@ use crate::output::{ChainResult, print_coverage, print_verify_table};
 use crate::{Error, Outcome, source};
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use zegel_audit::Hash;
 use zegel_audit::checkpoint::Checkpoint;
 use zegel_audit::keys::{VerifyingKey, key_id, read_public_key};
@@ -49,7 +51,7 @@ impl Verified {
 }
 
 /// Verifies every chain (or the `chains` asked for) of every source: archive
-/// directories through their manifests, databases chain by chain in parallel.
+/// directories through their manifests, databases, each chain by chain in parallel.
 pub async fn verify_sources(
     sources: &[String],
     integrity: &IntegrityArgs,
@@ -67,8 +69,9 @@ pub async fn verify_sources(
     let mut archived: BTreeMap<String, Vec<(u64, Hash)>> = BTreeMap::new();
     let silence = silence_us(integrity.silence);
     for dir in dirs {
-        for chain in wanted(manifest::chains(Path::new(dir))?, chains, dir)? {
-            let checked = check::chain(Path::new(dir), &chain, &keys, file.as_deref(), silence)?;
+        let wanted = wanted(manifest::chains(Path::new(dir))?, chains, dir)?;
+        let checked = verify_archive(Path::new(dir), wanted, &keys, file.as_deref(), silence)?;
+        for (chain, checked) in checked {
             archived
                 .entry(chain.clone())
                 .or_default()
@@ -107,6 +110,62 @@ pub async fn verify_sources(
         file_given: file.is_some(),
         key_ids: keys.iter().map(key_id).collect(),
     })
+}
+
+/// Verifies the archived `chains` under `dir` in parallel, one chain per thread and as
+/// many threads as cores, with a progress bar over their records on a terminal. Results
+/// in the order of `chains`.
+fn verify_archive(
+    dir: &Path,
+    chains: Vec<String>,
+    keys: &[VerifyingKey],
+    file: Option<&[Checkpoint]>,
+    silence: Option<i64>,
+) -> Result<Vec<(String, check::Checked)>, Error> {
+    let bar = archive_progress_bar(dir, &chains)?;
+    let inc = |n: u64| bar.inc(n);
+    let next = AtomicUsize::new(0);
+    let done: Mutex<Vec<Option<Result<check::Checked, Error>>>> =
+        Mutex::new((0..chains.len()).map(|_| None).collect());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    std::thread::scope(|s| {
+        for _ in 0..cores.min(chains.len()) {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(chain) = chains.get(i) else { break };
+                    let r = check::chain(dir, chain, keys, file, silence, &inc);
+                    if let Ok(mut d) = done.lock() {
+                        d[i] = Some(r);
+                    }
+                }
+            });
+        }
+    });
+    bar.finish_and_clear();
+    let done = done.into_inner().unwrap_or_default();
+    let mut out = Vec::with_capacity(chains.len());
+    for (chain, r) in chains.into_iter().zip(done) {
+        let r = r.ok_or_else(|| Error::Usage(format!("{chain}: verification thread failed")))?;
+        out.push((chain, r?));
+    }
+    Ok(out)
+}
+
+/// A bar over the archived records of `chains` (from their manifests), drawn only on a
+/// terminal.
+fn archive_progress_bar(dir: &Path, chains: &[String]) -> Result<indicatif::ProgressBar, Error> {
+    let target = indicatif::ProgressDrawTarget::stderr();
+    if target.is_hidden() {
+        return Ok(indicatif::ProgressBar::hidden());
+    }
+    let mut total = 0u64;
+    for chain in chains {
+        for (_, m) in manifest::read_all(dir, chain)? {
+            total += m.files.iter().map(|f| f.rows).sum::<u64>();
+        }
+    }
+    new_bar(total, target)
 }
 
 /// The chains to verify: all of `all`, or the requested ones, which `source` must hold
@@ -224,12 +283,20 @@ async fn progress_bar(
         }
         pruned += store.first_seq(chain).await?.map_or(0, |f| f - 1);
     }
+    let bar = new_bar(total, target)?;
+    bar.inc(pruned);
+    Ok(bar)
+}
+
+fn new_bar(
+    total: u64,
+    target: indicatif::ProgressDrawTarget,
+) -> Result<indicatif::ProgressBar, Error> {
     let bar = indicatif::ProgressBar::with_draw_target(Some(total), target);
     let style = indicatif::ProgressStyle::with_template(
         "verifying {wide_bar} {human_pos}/{human_len} records ({percent}%), {eta} left",
     )
     .map_err(|e| Error::Usage(format!("progress bar: {e}")))?;
     bar.set_style(style);
-    bar.inc(pruned);
     Ok(bar)
 }

@@ -162,14 +162,7 @@ fn an_altered_archive_is_reported_and_never_pruned() {
     let log = Log::new();
     log.write(2000, 1);
     assert!(log.archive().status.success());
-    let file = walk(&log.p("archive"))
-        .into_iter()
-        .find(|p| p.extension().is_some_and(|x| x == "parquet"))
-        .expect("a parquet file");
-    let mut bytes = std::fs::read(&file).expect("read");
-    let mid = bytes.len() / 2;
-    bytes[mid] ^= 0x01;
-    std::fs::write(&file, bytes).expect("write");
+    alter_a_parquet_file(&log.p("archive"));
 
     let out = log.verify(true);
     assert_eq!(out.status.code(), Some(1));
@@ -190,6 +183,19 @@ fn archiving_needs_a_public_key_and_a_database() {
     let out = log.keyed("archive", &["--source", &missing, "--to", s(&to)]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no such file"));
+}
+
+/// Flips one bit in the middle of the first Parquet file under `dir`; returns its path.
+fn alter_a_parquet_file(dir: &Path) -> PathBuf {
+    let file = walk(dir)
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .expect("a parquet file");
+    let mut bytes = std::fs::read(&file).expect("read");
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x01;
+    std::fs::write(&file, bytes).expect("write");
+    file
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {
@@ -225,4 +231,69 @@ fn an_archive_alone_shows_its_coverage() {
     );
     let off = verify("0s");
     assert!(!off.contains("without records while"), "{off}");
+}
+
+/// An archive of several chains is verified a chain per thread; each result belongs to
+/// its own chain: one altered file fails its chain only, and the others stay valid.
+#[test]
+fn archived_chains_verify_in_parallel_each_with_its_own_result() {
+    let log = Log::new();
+    let (key, cp) = (log.p("k.pem"), log.p("cp.jsonl"));
+    let gen_args = [
+        "gen",
+        "--db",
+        &log.db,
+        "--key",
+        s(&key),
+        "--checkpoint-file",
+        s(&cp),
+    ];
+    let hospital = [
+        "--chain", "c", "--chains", "4", "--days", "2", "--staff", "60",
+    ];
+    let out = log.run(&[&gen_args[..], &hospital[..], &["--records", "4000"]].concat());
+    assert!(out.status.success());
+    let (public, archive) = (log.p("k.pub"), log.p("archive"));
+    let mut keyed = vec!["-k", s(&public)];
+    let cps: Vec<PathBuf> = (1..=4).map(|i| log.p(&format!("cp-{i}.jsonl"))).collect();
+    for cp in &cps {
+        keyed.extend(["-c", s(cp)]);
+    }
+    let archive_args = ["archive", "--source", &log.db, "--to", s(&archive)];
+    assert!(
+        log.run(&[&archive_args[..], &keyed[..]].concat())
+            .status
+            .success()
+    );
+    let verify = || log.run(&[&["verify", "-s", s(&archive)][..], &keyed[..]].concat());
+    let out = verify();
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let rows = |text: &str, chain: &str| -> Vec<String> {
+        let cell = format!(" {chain} ");
+        let table_rows = text.lines().filter(|l| l.starts_with('│'));
+        table_rows
+            .filter(|l| l.contains(&cell))
+            .map(str::to_owned)
+            .collect()
+    };
+    let text = stdout(&out);
+    for c in ["c-1", "c-2", "c-3", "c-4"] {
+        let r = rows(&text, c);
+        assert!(r.len() == 1 && r[0].contains("valid"), "{c}: {r:?}\n{text}");
+    }
+
+    let file = alter_a_parquet_file(&archive.join("c-3"));
+    let out = verify();
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let text = stdout(&out);
+    for c in ["c-1", "c-2", "c-4"] {
+        let r = rows(&text, c);
+        assert!(r.len() == 1 && r[0].contains("valid"), "{c}: {r:?}\n{text}");
+    }
+    let r = rows(&text, "c-3");
+    assert!(
+        r.len() == 1 && r[0].contains("FAILED at seq"),
+        "c-3: {r:?}\n{text}"
+    );
+    assert!(text.contains("was altered") && text.contains(&file.display().to_string()));
 }

@@ -26,12 +26,14 @@ pub struct Checked {
 
 /// Verifies the archive of `chain` under `root`; with `silence_us`, its coverage also
 /// lists stretches longer than that without records while the sidecar was running.
+/// `progress` is told the rows of each file once they are checked.
 pub fn chain(
     root: &Path,
     chain: &str,
     keys: &[VerifyingKey],
     file: Option<&[Checkpoint]>,
     silence_us: Option<i64>,
+    progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Checked, Error> {
     let manifests = manifest::read_all(root, chain)?;
     let last = manifests.last().map_or(0, |(_, m)| m.to_seq);
@@ -95,6 +97,7 @@ pub fn chain(
                     }),
                 }
             })?;
+            progress(f.rows);
         }
     }
     let result = v.finish();

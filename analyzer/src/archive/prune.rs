@@ -23,7 +23,7 @@ pub async fn run(args: &PruneArgs) -> Result<Outcome, Error> {
     let store = Store::open(&args.source, &StoreOptions::default()).await?;
     let mut outcome = Outcome::Ok;
     for chain in chains(&store, &args.chains).await? {
-        let checked = check::chain(&args.archive, &chain, &keys, file.as_deref(), None)?;
+        let checked = check::chain(&args.archive, &chain, &keys, file.as_deref(), None, &|_| {})?;
         let refusal = match (&checked.result, checked.end) {
             (Err(p), _) => Some(format!("the archive does not verify: {p}")),
             (Ok(_), None) => Some("the archive holds no range of this chain".into()),
