@@ -65,16 +65,19 @@ pub fn encode(seq: u64, e: &Event) -> Vec<u8> {
 
 /// Appends a 4-byte big-endian length. Lengths above u32::MAX cannot be encoded; the
 /// store refuses such values long before (see `Store::append`), so this saturates.
+#[inline(always)]
 pub(crate) fn put_u32(out: &mut Vec<u8>, n: usize) {
     let n = u32::try_from(n).unwrap_or(u32::MAX);
     out.extend_from_slice(&n.to_be_bytes());
 }
 
+#[inline(always)]
 pub(crate) fn put_str(out: &mut Vec<u8>, s: &str) {
     put_u32(out, s.len());
     out.extend_from_slice(s.as_bytes());
 }
 
+#[inline(always)]
 fn put_opt_str(out: &mut Vec<u8>, s: Option<&str>) {
     match s {
         None => out.push(0),
@@ -85,6 +88,7 @@ fn put_opt_str(out: &mut Vec<u8>, s: Option<&str>) {
     }
 }
 
+#[inline(always)]
 fn put_opt_int(out: &mut Vec<u8>, n: Option<i64>) {
     match n {
         None => out.push(0),

@@ -133,16 +133,16 @@ struct Columns<'a> {
     chain: TextColumn<'a>,
     seq: &'a Int64Array,
     time: &'a TimestampMicrosecondArray,
-    kind: TextColumn<'a>,
+    kind: EnumColumn<'a, EventKind>,
     roles: &'a ListArray,
     role_names: &'a StringArray,
     hash: &'a FixedSizeBinaryArray,
     /// Indexed by the position of the field in [`Text::ALL`].
     text: [TextColumn<'a>; Text::ALL.len()],
-    action: TextColumn<'a>,
-    decision: TextColumn<'a>,
+    action: EnumColumn<'a, Action>,
+    decision: EnumColumn<'a, Decision>,
     /// Indexed by the position of the field in [`Int::ALL`].
-    int: Vec<&'a Int64Array>,
+    int: [&'a Int64Array; Int::ALL.len()],
     /// Whether every row of the batch keeps the rules of [`fields::check`], as found for
     /// the whole batch at once (see [`Columns::rules_kept`]).
     rules_kept: bool,
@@ -167,7 +167,7 @@ impl Fields for RowFields<'_> {
         self.kind
     }
 
-    #[inline]
+    #[inline(always)]
     fn text(&self, t: Text) -> Option<&str> {
         self.cols.text[t as usize].value(self.i)
     }
@@ -186,7 +186,7 @@ impl Fields for RowFields<'_> {
         self.decision
     }
 
-    #[inline]
+    #[inline(always)]
     fn int(&self, n: Int) -> Option<i64> {
         let col = self.cols.int[n as usize];
         (!col.is_null(self.i)).then(|| col.value(self.i))
@@ -233,7 +233,7 @@ impl<'a> Columns<'a> {
         let texts: Vec<TextColumn> = (Text::ALL.iter())
             .map(|t| text(batch, t.name()))
             .collect::<Result<_, _>>()?;
-        let ints = (Int::ALL.iter())
+        let ints: Vec<&Int64Array> = (Int::ALL.iter())
             .map(|n| int(batch, n.name()))
             .collect::<Result<_, _>>()?;
         let mut cols = Columns {
@@ -242,7 +242,7 @@ impl<'a> Columns<'a> {
             time: column(batch, "time")?
                 .as_primitive_opt::<TimestampMicrosecondType>()
                 .ok_or("column time is not a microsecond timestamp")?,
-            kind: text(batch, "kind")?,
+            kind: EnumColumn::of(text(batch, "kind")?, "kind"),
             role_names: roles
                 .values()
                 .as_string_opt::<i32>()
@@ -252,9 +252,9 @@ impl<'a> Columns<'a> {
                 .as_fixed_size_binary_opt()
                 .ok_or("column hash is not fixed-size binary")?,
             text: texts.try_into().map_err(|_| "text columns")?,
-            action: text(batch, "action")?,
-            decision: text(batch, "decision")?,
-            int: ints,
+            action: EnumColumn::of(text(batch, "action")?, "action"),
+            decision: EnumColumn::of(text(batch, "decision")?, "decision"),
+            int: ints.try_into().map_err(|_| "integer columns")?,
             rules_kept: false,
         };
         cols.rules_kept = cols.rules_kept();
@@ -291,15 +291,13 @@ impl<'a> Columns<'a> {
         if self.role_names.null_count() > 0 && (from..to).any(|r| self.role_names.is_null(r)) {
             return Err(malformed("column roles holds a null role".into()));
         }
-        let kind = (self.kind.value(i)).ok_or_else(|| malformed("column kind is null".into()))?;
+        let kind = self.kind.value(i).map_err(malformed)?;
         let fields = RowFields {
             cols: self,
             i,
-            kind: kind
-                .parse()
-                .map_err(|e| malformed(format!("column kind: {e}")))?,
-            action: parse(self.action.value(i), "action").map_err(malformed)?,
-            decision: parse(self.decision.value(i), "decision").map_err(malformed)?,
+            kind: kind.ok_or_else(|| malformed("column kind is null".into()))?,
+            action: self.action.value(i).map_err(malformed)?,
+            decision: self.decision.value(i).map_err(malformed)?,
         };
         let hash = (self.hash.value(i).try_into())
             .map_err(|_| malformed("column hash is not 32 bytes".into()))?;
@@ -313,4 +311,44 @@ where
 {
     v.map(|s| s.parse().map_err(|e| format!("column {col}: {e}")))
         .transpose()
+}
+
+/// A column of names of an enum (`kind`, `action`, `decision`). Read as a dictionary,
+/// each distinct name is parsed once per batch instead of once per row.
+struct EnumColumn<'a, T> {
+    col: TextColumn<'a>,
+    name: &'static str,
+    /// For a dictionary: each dictionary value, parsed.
+    parsed: Vec<Result<Option<T>, String>>,
+}
+
+impl<'a, T: std::str::FromStr + Copy> EnumColumn<'a, T>
+where
+    T::Err: std::fmt::Display,
+{
+    fn of(col: TextColumn<'a>, name: &'static str) -> Self {
+        let parsed = match col {
+            TextColumn::Plain(_) => Vec::new(),
+            TextColumn::Dictionary { values, .. } => (0..values.len())
+                .map(|k| parse((!values.is_null(k)).then(|| values.value(k)), name))
+                .collect(),
+        };
+        EnumColumn { col, name, parsed }
+    }
+
+    /// Row `i`'s value: `None` when null, an error when the name is not the format's.
+    #[inline]
+    fn value(&self, i: usize) -> Result<Option<T>, String> {
+        match self.col {
+            TextColumn::Dictionary { keys, .. } if !keys.is_null(i) => {
+                let k = usize::try_from(keys.value(i)).ok();
+                match k.and_then(|k| self.parsed.get(k)) {
+                    Some(v) => v.clone(),
+                    None => Ok(None),
+                }
+            }
+            TextColumn::Dictionary { .. } => Ok(None),
+            TextColumn::Plain(_) => parse(self.col.value(i), self.name),
+        }
+    }
 }
