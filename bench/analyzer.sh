@@ -15,7 +15,8 @@
 #
 # Usage:  bench/analyzer.sh
 # Env:    SIZES="1000000 10000000" (records; 100000000 takes about an hour and ~14 GB of
-#         disk: ten chains of 10M, one database at a time)  CHAIN_RECORDS=10000000  BENCH_DIR (default: a temporary directory under /tmp,
+#         disk: ten chains of 10M, one database at a time)  CHAIN_RECORDS=10000000
+#         (records per chain)  BENCH_DIR (default: a temporary directory under /tmp,
 #         removed at the end unless KEEP=1)  THREADS=2 (DuckDB threads; DataFusion uses one
 #         partition per core)  ZEGEL_BIN_DIR (a release zegel-analyzer; default: build it, ~35 min
 #         cold)  CARGO_TARGET_DIR (default ~/.cache/zegel-bench-target)
