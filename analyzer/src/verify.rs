@@ -51,7 +51,8 @@ impl Verified {
 }
 
 /// Verifies every chain (or the `chains` asked for) of every source: archive
-/// directories through their manifests, databases, each chain by chain in parallel.
+/// directories through their manifests, databases page by page; the chains of each
+/// source in parallel.
 pub async fn verify_sources(
     sources: &[String],
     integrity: &IntegrityArgs,
