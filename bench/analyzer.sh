@@ -56,6 +56,11 @@ mkdir -p "$W"
 cleanup() { if [ "${KEEP:-0}" = 1 ]; then say "kept $W"; else rm -rf "$W"; fi; }
 trap cleanup EXIT
 
+# chains N: how many chains of at most CHAIN_RECORDS records the size N is written as
+chains() { echo $(( ($1 + CHAIN_RECORDS - 1) / CHAIN_RECORDS )); }
+# cp_file D K I: the checkpoint file of chain I of K in D (gen names them NAME-I.EXT)
+cp_file() { if [ "$2" = 1 ]; then echo "$1/cp.jsonl"; else echo "$1/cp-$3.jsonl"; fi; }
+
 # measure OUT CMD...: runs CMD under GNU time; OUT gets "seconds max_rss_kib user_s sys_s"
 measure() {
     local out=$1; shift
@@ -81,10 +86,11 @@ for N in $SIZES; do
     db="sqlite:$D/log.db"
     # One chain per CHAIN_RECORDS records; several are written, archived and removed one
     # at a time (`gen --only-chain`), so the database never holds more than one.
-    k=$(( (N + CHAIN_RECORDS - 1) / CHAIN_RECORDS ))
+    k=$(chains "$N")
     gen_s=0 archive_s=0
     for i in $(seq 1 "$k"); do
-        if [ "$k" = 1 ]; then only=(); cpf=$D/cp.jsonl; else only=(--chains "$k" --only-chain "$i"); cpf=$D/cp-$i.jsonl; fi
+        if [ "$k" = 1 ]; then only=(); else only=(--chains "$k" --only-chain "$i"); fi
+        cpf=$(cp_file "$D" "$k" "$i")
         t0=$(date +%s.%N)
         "$ZA" gen --db "$db" --key "$W/key.pem" --checkpoint-file "$D/cp.jsonl" "${only[@]}" \
             --records $((N / 2)) --directory-out "$D/dir" --progress >/dev/null 2>"$D/gen.err" ||
@@ -109,11 +115,9 @@ done
 say "generated; measuring"
 for N in $SIZES; do
     D=$W/n$N
-    k=$(( (N + CHAIN_RECORDS - 1) / CHAIN_RECORDS ))
+    k=$(chains "$N")
     cps=()
-    if [ "$k" = 1 ]; then cps=(-c "$D/cp.jsonl"); else
-        for i in $(seq 1 "$k"); do cps+=(-c "$D/cp-$i.jsonl"); done
-    fi
+    for i in $(seq 1 "$k"); do cps+=(-c "$(cp_file "$D" "$k" "$i")"); done
     total=$(cat "$D/total")
     measure "$D/verify.time" "$ZA" verify -s "$D/archive" -k "$W/key.pub" "${cps[@]}" \
         >"$D/verify.out" 2>&1 || { cat "$D/verify.out" >&2; die "verify $N failed"; }

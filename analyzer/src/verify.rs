@@ -7,7 +7,6 @@ use crate::output::{ChainResult, print_coverage, print_verify_table};
 use crate::{Error, Outcome, source};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use zegel_audit::Hash;
 use zegel_audit::checkpoint::Checkpoint;
@@ -126,31 +125,35 @@ fn verify_archive(
     let bar = archive_progress_bar(dir, &chains)?;
     let inc = |n: u64| bar.inc(n);
     let next = AtomicUsize::new(0);
-    let done: Mutex<Vec<Option<Result<check::Checked, Error>>>> =
-        Mutex::new((0..chains.len()).map(|_| None).collect());
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    std::thread::scope(|s| {
-        for _ in 0..cores.min(chains.len()) {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(chain) = chains.get(i) else { break };
-                    let r = check::chain(dir, chain, keys, file, silence, &inc);
-                    if let Ok(mut d) = done.lock() {
-                        d[i] = Some(r);
+    // Each thread takes the next chain until none is left and returns what it checked.
+    let mut checked: Vec<(usize, Result<check::Checked, Error>)> = std::thread::scope(|s| {
+        let threads: Vec<_> = (0..cores.min(chains.len()))
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(chain) = chains.get(i) else {
+                            break mine;
+                        };
+                        mine.push((i, check::chain(dir, chain, keys, file, silence, &inc)));
                     }
-                }
-            });
-        }
+                })
+            })
+            .collect();
+        (threads.into_iter())
+            .flat_map(|t| t.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
     });
     bar.finish_and_clear();
-    let done = done.into_inner().unwrap_or_default();
-    let mut out = Vec::with_capacity(chains.len());
-    for (chain, r) in chains.into_iter().zip(done) {
-        let r = r.ok_or_else(|| Error::Usage(format!("{chain}: verification thread failed")))?;
-        out.push((chain, r?));
-    }
-    Ok(out)
+    checked.sort_by_key(|(i, _)| *i);
+    let results = checked.into_iter().map(|(_, r)| r);
+    chains
+        .into_iter()
+        .zip(results)
+        .map(|(c, r)| Ok((c, r?)))
+        .collect()
 }
 
 /// A bar over the archived records of `chains` (from their manifests), drawn only on a
