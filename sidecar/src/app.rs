@@ -169,12 +169,8 @@ impl Sidecar {
             shutdown,
         )
         .await;
-        // Outcome records are submitted from spawned tasks: let them land first, so the
-        // stop record closes the run.
-        self.state
-            .auditor
-            .drain_outcomes(Duration::from_secs(5))
-            .await;
+        // The connections have ended (or the grace period is over), so their outcome
+        // records are queued: the stop record queues behind them and closes the run.
         let mut stop = Event::new(EventKind::Stop, now_us());
         stop.application = Some(self.state.application.clone());
         stop.reason = Some("shutdown requested".into());

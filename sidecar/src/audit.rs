@@ -12,11 +12,8 @@ use http_body::{Body, Frame, SizeHint};
 use http_body_util::BodyExt;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Instant;
-use tokio::sync::Notify;
 use zegel_audit::writer::{WriteError, Writer};
 use zegel_audit::{Decision, Event, EventKind, now_us};
 
@@ -26,8 +23,6 @@ use zegel_audit::{Decision, Event, EventKind, now_us};
 pub struct Auditor {
     writer: Option<Writer>,
     application: String,
-    /// Outcome records submitted in the background and not yet acknowledged.
-    pending: Arc<(AtomicUsize, Notify)>,
 }
 
 /// Everything known about a request when its access record is written.
@@ -61,11 +56,9 @@ pub struct Facts<'a> {
 impl Auditor {
     /// An auditor writing through `writer` (or nothing, when `None`).
     pub fn new(writer: Option<Writer>, application: &str) -> Self {
-        let pending = Arc::new((AtomicUsize::new(0), Notify::new()));
         Auditor {
             writer,
             application: application.to_owned(),
-            pending,
         }
     }
 
@@ -120,9 +113,11 @@ impl Auditor {
         }
     }
 
-    /// Records an outcome in the background (the response is already on its way).
+    /// Records an outcome without waiting (the response is already on its way): it
+    /// joins the next commit, behind every record submitted before it, so the stop
+    /// record written after the last connection ends comes after it.
     pub fn record_outcome(&self, o: Outcome) {
-        let Some(w) = self.writer.clone() else { return };
+        let Some(w) = &self.writer else { return };
         let mut e = Event::new(EventKind::Outcome, now_us());
         e.request_id = Some(o.request_id);
         e.application = Some(self.application.clone());
@@ -131,35 +126,8 @@ impl Auditor {
         e.duration_us = Some(o.started.elapsed().as_micros() as i64);
         e.links_seq = Some(o.access_seq as i64);
         e.reason = o.reason;
-        let Ok(rt) = tokio::runtime::Handle::try_current() else {
-            return;
-        };
-        let pending = Arc::clone(&self.pending);
-        pending.0.fetch_add(1, Ordering::AcqRel);
-        rt.spawn(async move {
-            if let Err(err) = w.submit_deferred(e).await {
-                tracing::error!(error = %err, "outcome record lost");
-            }
-            if pending.0.fetch_sub(1, Ordering::AcqRel) == 1 {
-                pending.1.notify_waiters();
-            }
-        });
-    }
-
-    /// Waits (at most `limit`) until every outcome submitted so far is acknowledged, so
-    /// the stop record is the last record of a run.
-    pub async fn drain_outcomes(&self, limit: std::time::Duration) {
-        let wait = async {
-            loop {
-                let notified = self.pending.1.notified();
-                if self.pending.0.load(Ordering::Acquire) == 0 {
-                    return;
-                }
-                notified.await;
-            }
-        };
-        if tokio::time::timeout(limit, wait).await.is_err() {
-            tracing::warn!("outcome records still pending at shutdown");
+        if let Err(err) = w.submit_detached(e) {
+            tracing::error!(error = %err, access_seq = o.access_seq, "outcome record lost");
         }
     }
 }

@@ -38,5 +38,6 @@ on_both!(
     killed_writer_leaves_a_verifying_chain_with_every_acknowledged_record,
     invalid_records_are_refused_without_harming_others,
     deferred_records_join_the_next_commit,
+    detached_records_land_in_queue_order,
     pruning_needs_an_archive_mark_and_the_seam_verifies,
 );

@@ -283,6 +283,13 @@ impl Store {
         }
     }
 
+    /// Whether a batch given to [`Store::append_owned`] is committed by a thread of the
+    /// store's own (SQLite), so that its future only waits for the answer; otherwise the
+    /// future does the work and must be polled to make progress (PostgreSQL).
+    pub fn appends_on_its_own(&self) -> bool {
+        matches!(&self.backend, Backend::Sqlite(_, _, Some(_)))
+    }
+
     /// The URL this store was opened with, password removed.
     pub fn url(&self) -> &str {
         &self.url

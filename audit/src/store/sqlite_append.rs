@@ -33,7 +33,7 @@ use super::schema::RECORD_COLUMNS;
 use rusqlite::{Connection, OpenFlags, params};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -83,12 +83,15 @@ impl Appender {
         let spawn = |name: &str, f: Box<dyn FnOnce() + Send>| {
             std::thread::Builder::new().name(name.into()).spawn(f)
         };
-        let (c1, c2) = (cfg.clone(), cfg.clone());
+        let c1 = cfg.clone();
         let syncing = Arc::new(AtomicUsize::new(0));
+        let opened = Arc::new(AtomicU64::new(0));
+        let sync_wal = WalFile::new(&cfg, Arc::clone(&opened));
         let to_sync_thread = SyncHandoff {
             committed,
             syncing: Arc::clone(&syncing),
             kick: kick.clone(),
+            opened,
         };
         let threads = vec![
             spawn(
@@ -97,7 +100,7 @@ impl Appender {
             )?,
             spawn(
                 "zegel-sqlite-sync",
-                Box::new(move || sync_loop(&c2, &to_sync, &syncing, &kick)),
+                Box::new(move || sync_loop(sync_wal, &to_sync, &syncing, &kick)),
             )?,
             spawn(
                 "zegel-sqlite-checkpoint",
@@ -170,6 +173,8 @@ struct SyncHandoff {
     /// Groups handed to the sync thread and not yet answered.
     syncing: Arc<AtomicUsize>,
     kick: mpsc::Sender<()>,
+    /// Counts the append thread's connection opens (see [`WalFile`]).
+    opened: Arc<AtomicU64>,
 }
 
 /// Records one transaction takes at most when the append thread merges queued batches.
@@ -188,8 +193,7 @@ fn append_loop(cfg: &AppendConfig, jobs: &mpsc::Receiver<Job>, sync: &SyncHandof
     let mut conn: Option<Connection> = None;
     // The stored tail of each chain, as far as this thread knows it (forgotten on error).
     let mut tails: HashMap<String, u64> = HashMap::new();
-    let wal = wal_path(&cfg.path);
-    let mut synced_inode = None;
+    let mut wal = WalFile::new(cfg, Arc::clone(&sync.opened));
     let mut next: Option<Job> = None;
     loop {
         let Some(first) = next.take().or_else(|| jobs.recv().ok()) else {
@@ -204,7 +208,10 @@ fn append_loop(cfg: &AppendConfig, jobs: &mpsc::Receiver<Job>, sync: &SyncHandof
         }
         let result = match conn.as_mut() {
             Some(c) => Ok(c),
-            None => open(cfg, false).map(|c| conn.insert(c)),
+            None => open(cfg, false).map(|c| {
+                sync.opened.fetch_add(1, Ordering::AcqRel);
+                conn.insert(c)
+            }),
         }
         .and_then(|c| {
             admit(c, &mut tails, &mut group)?;
@@ -226,8 +233,8 @@ fn append_loop(cfg: &AppendConfig, jobs: &mpsc::Receiver<Job>, sync: &SyncHandof
         }
         next = jobs.try_recv().ok();
         if next.is_none() && sync.syncing.load(Ordering::Acquire) == 0 {
-            let synced = make_durable(cfg, &wal, &mut synced_inode);
-            answer(group, &synced, &wal);
+            let synced = wal.make_durable();
+            answer(group, &synced, &wal.path);
             let _ = sync.kick.send(());
             continue;
         }
@@ -302,37 +309,21 @@ fn continues(job: &Job, tail: u64) -> Result<(), StoreError> {
 /// Makes committed batches durable and answers them: one fsync of the WAL for all
 /// batches committed before it began.
 fn sync_loop(
-    cfg: &AppendConfig,
+    mut wal: WalFile,
     committed: &mpsc::Receiver<Vec<Job>>,
     syncing: &AtomicUsize,
     kick: &mpsc::Sender<()>,
 ) {
-    let wal = wal_path(&cfg.path);
-    let mut synced_inode = None;
     while let Ok(first) = committed.recv() {
         let mut groups = vec![first];
         groups.extend(committed.try_iter());
-        let result = make_durable(cfg, &wal, &mut synced_inode);
+        let result = wal.make_durable();
         let n = groups.len();
         for group in groups {
-            answer(group, &result, &wal);
+            answer(group, &result, &wal.path);
         }
         syncing.fetch_sub(n, Ordering::AcqRel);
         let _ = kick.send(());
-    }
-}
-
-/// The fsync of the WAL that makes every transaction committed before it durable
-/// (skipped when the store is not `synchronous_full`).
-fn make_durable(
-    cfg: &AppendConfig,
-    wal: &Path,
-    synced_inode: &mut Option<u64>,
-) -> std::io::Result<()> {
-    if cfg.synchronous_full {
-        sync_wal(wal, synced_inode)
-    } else {
-        Ok(())
     }
 }
 
@@ -350,27 +341,66 @@ fn answer(group: Vec<Job>, synced: &std::io::Result<()>, wal: &Path) {
     }
 }
 
-/// `<database>-wal`: where SQLite keeps the write-ahead log.
-fn wal_path(db: &Path) -> PathBuf {
-    let mut name = db.as_os_str().to_owned();
-    name.push("-wal");
-    PathBuf::from(name)
+/// The WAL file (`<database>-wal`) as one thread fsyncs it.
+///
+/// The file stays open between fsyncs (opening it by name for each would add three
+/// system calls to every commit). That is sound while the appending connection that
+/// wrote the transactions stays open: SQLite removes or recreates a WAL file only when
+/// the last connection closes, and resets it in place otherwise. So the file is opened
+/// again whenever the append thread has opened its connection again (after a failure),
+/// and after an error.
+struct WalFile {
+    path: PathBuf,
+    /// Whether to fsync at all (`StoreOptions::sqlite_synchronous_full`).
+    enabled: bool,
+    /// How many times the append thread has opened its connection.
+    opened: Arc<AtomicU64>,
+    /// The open file and the count of `opened` it was opened under.
+    file: Option<(std::fs::File, u64)>,
+    /// The inode whose directory entry has been made durable.
+    synced_inode: Option<u64>,
 }
 
-/// fdatasync of the WAL file; the first time a WAL file (inode) is seen, also fsync
-/// its directory, so that the file itself survives a power loss.
-fn sync_wal(wal: &Path, synced_inode: &mut Option<u64>) -> std::io::Result<()> {
-    use std::os::unix::fs::MetadataExt;
-    let f = std::fs::File::open(wal)?;
-    f.sync_data()?;
-    let inode = f.metadata()?.ino();
-    if *synced_inode != Some(inode) {
-        if let Some(dir) = wal.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::File::open(dir)?.sync_all()?;
+impl WalFile {
+    fn new(cfg: &AppendConfig, opened: Arc<AtomicU64>) -> WalFile {
+        let mut name = cfg.path.as_os_str().to_owned();
+        name.push("-wal");
+        WalFile {
+            path: PathBuf::from(name),
+            enabled: cfg.synchronous_full,
+            opened,
+            file: None,
+            synced_inode: None,
         }
-        *synced_inode = Some(inode);
     }
-    Ok(())
+
+    /// The fsync of the WAL that makes every transaction committed before it durable
+    /// (skipped when the store is not `synchronous_full`): fdatasync of the WAL file;
+    /// the first time a WAL file (inode) is seen, also fsync its directory, so that the
+    /// file itself survives a power loss. After an error the file is opened again.
+    fn make_durable(&mut self) -> std::io::Result<()> {
+        use std::os::unix::fs::MetadataExt;
+        if !self.enabled {
+            return Ok(());
+        }
+        let generation = self.opened.load(Ordering::Acquire);
+        let (file, fresh) = match self.file.take() {
+            Some((f, g)) if g == generation => (f, false),
+            _ => (std::fs::File::open(&self.path)?, true),
+        };
+        file.sync_data()?;
+        if fresh {
+            let inode = file.metadata()?.ino();
+            if self.synced_inode != Some(inode) {
+                if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::File::open(dir)?.sync_all()?;
+                }
+                self.synced_inode = Some(inode);
+            }
+        }
+        self.file = Some((file, generation));
+        Ok(())
+    }
 }
 
 fn open(cfg: &AppendConfig, checkpointer: bool) -> Result<Connection, StoreError> {

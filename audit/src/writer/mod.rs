@@ -90,9 +90,29 @@ pub enum WriteError {
 
 struct Submission {
     event: Event,
-    ack: oneshot::Sender<Result<Receipt, WriteError>>,
+    /// Where the outcome goes; `None` for a detached submission, whose loss the task
+    /// reports in its own log (see `submit_detached`).
+    ack: Option<oneshot::Sender<Result<Receipt, WriteError>>>,
     /// Rides along with the next commit instead of starting one (see `submit_deferred`).
     deferred: bool,
+}
+
+impl Submission {
+    /// Answers the submitter, or for a detached submission reports a record not stored.
+    fn answer(self, outcome: Result<Receipt, WriteError>) {
+        match (self.ack, outcome) {
+            (Some(ack), outcome) => {
+                let _ = ack.send(outcome);
+            }
+            (None, Ok(_)) => {}
+            (None, Err(e)) => tracing::error!(
+                kind = ?self.event.kind,
+                request_id = self.event.request_id.as_deref().unwrap_or(""),
+                error = %e,
+                "audit record lost"
+            ),
+        }
+    }
 }
 
 /// State shared between the handles and the task.
@@ -169,14 +189,33 @@ impl Writer {
         self.enqueue(event, true).await
     }
 
-    async fn enqueue(&self, mut event: Event, deferred: bool) -> Result<Receipt, WriteError> {
+    /// Like [`Writer::submit_deferred`] without waiting: the record is queued behind
+    /// everything submitted before it (so a record submitted afterwards lands after it),
+    /// and if it cannot then be stored the writer logs the loss. For records whose
+    /// submitter has nothing left to do with the receipt (a response's outcome): no task
+    /// waits for each of them. `Err` when it cannot even be queued.
+    pub fn submit_detached(&self, event: Event) -> Result<(), WriteError> {
+        self.queue(event, true, None)
+    }
+
+    async fn enqueue(&self, event: Event, deferred: bool) -> Result<Receipt, WriteError> {
+        let (ack, rx) = oneshot::channel();
+        self.queue(event, deferred, Some(ack))?;
+        rx.await.map_err(|_| WriteError::Closed)?
+    }
+
+    fn queue(
+        &self,
+        mut event: Event,
+        deferred: bool,
+        ack: Option<oneshot::Sender<Result<Receipt, WriteError>>>,
+    ) -> Result<(), WriteError> {
         event.check().map_err(WriteError::Invalid)?;
         if !self.shared.available.load(Ordering::Acquire) {
             self.shared.refused.fetch_add(1, Ordering::Relaxed);
             return Err(WriteError::Unavailable(self.last_error()));
         }
         event.normalize();
-        let (ack, rx) = oneshot::channel();
         let sub = Submission {
             event,
             ack,
@@ -188,8 +227,7 @@ impl Writer {
                 mpsc::error::TrySendError::Full(_) => WriteError::QueueFull,
                 mpsc::error::TrySendError::Closed(_) => WriteError::Closed,
             }
-        })?;
-        rx.await.map_err(|_| WriteError::Closed)?
+        })
     }
 
     /// Whether the database is currently accepting records.

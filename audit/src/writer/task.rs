@@ -8,6 +8,7 @@ use crate::keys::SigningKey;
 use crate::record::{Event, EventKind, now_us};
 use crate::store::rows::{EncodedRecord, Row};
 use crate::store::{Store, StoreError};
+use futures_util::future::BoxFuture;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -38,7 +39,7 @@ pub(super) struct Task {
 /// A batch whose transaction is running: its submitters wait for its outcome.
 struct InFlight {
     subs: Vec<Submission>,
-    commit: tokio::task::JoinHandle<Result<Vec<EncodedRecord>, StoreError>>,
+    commit: BoxFuture<'static, CommitResult>,
     /// Seq and hash of its last record: where the next batch is sealed on.
     head: (u64, Hash),
 }
@@ -199,7 +200,7 @@ impl Task {
             let Some(f) = self.in_flight.pop_front() else {
                 break;
             };
-            let result = joined(f.commit.await);
+            let result = f.commit.await;
             let failed = result.is_err();
             done.push((f.subs, result));
             if failed {
@@ -239,7 +240,17 @@ impl Task {
             return;
         };
         // Handed to the store now, in sealing order; the task only waits for the outcome.
-        let commit = tokio::spawn(self.store.append_owned(&self.cfg.chain_id, records));
+        // SQLite's append thread works on its own: its answer is awaited right here (a
+        // task per commit would add a spawn and a wake-up to every request's record).
+        // Through the pool, the commit is a future that must be driven: it gets a task,
+        // so it goes on while this one seals, acknowledges or checkpoints.
+        let commit = self.store.append_owned(&self.cfg.chain_id, records);
+        let commit = if self.store.appends_on_its_own() {
+            commit
+        } else {
+            let running = tokio::spawn(commit);
+            Box::pin(async move { joined(running.await) })
+        };
         self.in_flight.push_back(InFlight { subs, commit, head });
     }
 
@@ -271,7 +282,7 @@ impl Task {
             Ok(records) => {
                 self.advance(records.len(), records.last().map(|r| (r.seq, r.hash)));
                 for (s, r) in subs.into_iter().zip(&records) {
-                    let _ = s.ack.send(Ok(Receipt {
+                    s.answer(Ok(Receipt {
                         seq: r.seq,
                         hash: r.hash,
                     }));
@@ -291,7 +302,7 @@ impl Task {
     fn refuse(&self, subs: impl Iterator<Item = Submission>) {
         let err = self.error_text();
         for s in subs {
-            let _ = s.ack.send(Err(WriteError::Unavailable(err.clone())));
+            s.answer(Err(WriteError::Unavailable(err.clone())));
         }
     }
 
@@ -492,7 +503,7 @@ impl Task {
 /// The outcome of the oldest commit in flight, when it ends (pending forever if none).
 async fn oldest_done(f: &mut VecDeque<InFlight>) -> CommitResult {
     match f.front_mut() {
-        Some(f) => joined((&mut f.commit).await),
+        Some(f) => (&mut f.commit).await,
         None => std::future::pending().await,
     }
 }

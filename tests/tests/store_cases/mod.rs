@@ -438,13 +438,19 @@ pub async fn invalid_records_are_refused_without_harming_others(url: &str, dir: 
     assert_eq!(verify(&store, dir).await.expect("verifies").records, 3);
 }
 
-pub async fn deferred_records_join_the_next_commit(url: &str, dir: &Path) {
+/// A writer whose deferred records wait (almost) forever for an ordinary one.
+async fn start_deferring(url: &str, dir: &Path) -> (Store, Writer, WriterTask) {
     let store = open(url).await;
     let mut cfg = config(dir);
     cfg.defer_max = Duration::from_secs(30);
     let (w, task) = Writer::start(store.clone(), key(), cfg)
         .await
         .expect("start writer");
+    (store, w, task)
+}
+
+pub async fn deferred_records_join_the_next_commit(url: &str, dir: &Path) {
+    let (store, w, task) = start_deferring(url, dir).await;
     // A deferred record waits: no commit of its own while nothing else arrives.
     let w2 = w.clone();
     let outcome = tokio::spawn(async move { w2.submit_deferred(sample_event(1)).await });
@@ -467,6 +473,58 @@ pub async fn deferred_records_join_the_next_commit(url: &str, dir: &Path) {
         3
     );
     assert_eq!(verify(&store, dir).await.expect("verifies").records, 3);
+}
+
+pub async fn detached_records_land_in_queue_order(url: &str, dir: &Path) {
+    let (store, w, task) = start_deferring(url, dir).await;
+    // Queued without waiting, deferred: nothing commits until an ordinary record comes.
+    let mut first = sample_event(1);
+    first.kind = EventKind::Outcome;
+    w.submit_detached(first).expect("queued");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!((w.head_seq(), w.commits()), (0, 0));
+    // The ordinary record submitted after it lands after it, in one commit.
+    assert_eq!(w.submit(sample_event(2)).await.expect("submit").seq, 2);
+    assert_eq!(w.commits(), 1);
+    // An invalid one is refused at once, and nothing of it is stored.
+    let mut bad = sample_event(3);
+    bad.user_id = Some("nul\0byte".into());
+    assert!(matches!(
+        w.submit_detached(bad),
+        Err(WriteError::Invalid(_))
+    ));
+    // A detached record in a commit that fails is lost (and logged), not stored, and
+    // the chain goes on after the writer recovers.
+    inject_commit_failure(&store, url).await;
+    let mut poisoned = sample_event(4);
+    poisoned.user_id = Some("poison".into());
+    w.submit_detached(poisoned).expect("queued");
+    assert!(w.submit(sample_event(5)).await.is_err());
+    wait_available(&w).await;
+    let after = w
+        .submit(sample_event(6))
+        .await
+        .expect("submit after recovery");
+    task.shutdown().await.expect("shutdown");
+    // Closed: queuing fails at once.
+    assert_eq!(w.submit_detached(sample_event(7)), Err(WriteError::Closed));
+    let rows = all_rows(&store).await;
+    let kinds: Vec<_> = (rows.iter())
+        .filter_map(|r| match r {
+            Row::Record(r) => Some((r.seq, r.event.kind)),
+            Row::Malformed { .. } => None,
+        })
+        .collect();
+    assert_eq!(
+        kinds[..2],
+        [(1, EventKind::Outcome), (2, EventKind::Access)]
+    );
+    assert!(
+        !(rows.iter())
+            .any(|r| matches!(r, Row::Record(r) if r.event.user_id.as_deref() == Some("poison")))
+    );
+    assert_eq!(kinds.last().map(|k| k.0), Some(after.seq));
+    assert!(verify(&store, dir).await.is_ok());
 }
 
 pub async fn pruning_needs_an_archive_mark_and_the_seam_verifies(url: &str, dir: &Path) {
