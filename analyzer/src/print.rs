@@ -58,6 +58,24 @@ pub fn write_document(output: Option<&std::path::Path>, bytes: &[u8]) -> Result<
     finish(&target, result)
 }
 
+/// Writes a document as `write` produces it to `output` (standard output when there is
+/// none; a file goes through `FILE.partial` as in [`write`]), so a large one is never
+/// held in memory whole.
+pub fn write_document_with(
+    output: Option<&std::path::Path>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), Error> {
+    let target = Target {
+        format: Format::Csv,
+        output: output.map(std::path::Path::to_path_buf),
+        max_rows: 0,
+    };
+    let result = target.open().and_then(|mut out| {
+        (write(&mut out).and_then(|()| out.flush())).map_err(|e| target.error(e))
+    });
+    finish(&target, result)
+}
+
 /// Renames the partial file into place when `result` is good, removes it otherwise.
 pub(crate) fn finish(target: &Target, result: Result<(), Error>) -> Result<(), Error> {
     let (Some(file), Some(partial)) = (&target.output, target.partial()) else {

@@ -216,12 +216,15 @@ pub async fn run(args: &ReportArgs) -> Result<Outcome, Error> {
     };
     let ctx = context(&tables, &opts.period).await?;
     let report = build(&ctx, &opts, &args.sources).await?;
-    let doc = render::render(&report, args.format, args.max_rows)?;
-    let doc = match &opts.chromium {
-        Some(chromium) => pdf::print(&doc, chromium).await?,
-        None => doc.into_bytes(),
-    };
-    print::write_document(args.output.as_deref(), &doc)?;
+    match &opts.chromium {
+        Some(chromium) => {
+            let pdf = pdf::print(&render_html::html(&report, args.max_rows), chromium).await?;
+            print::write_document(args.output.as_deref(), &pdf)?;
+        }
+        None => print::write_document_with(args.output.as_deref(), |out| {
+            render::write(&report, args.format, args.max_rows, out)
+        })?,
+    }
     Ok(report.outcome())
 }
 

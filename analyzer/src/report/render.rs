@@ -4,20 +4,30 @@
 
 use super::section::{Report, Section, text};
 use super::{name, render_html, texts};
-use crate::Error;
 use crate::cli::ReportFormat;
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
-use serde_json::{Map, Value, json};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde_json::{Value, json};
+use std::io::Write;
 
-/// The whole document (for `pdf`: the HTML page that is printed).
-pub fn render(report: &Report, format: ReportFormat, max_rows: usize) -> Result<String, Error> {
+/// Writes the whole document to `out`. CSV and JSON are written row by row as they are
+/// serialized (they carry every row, so a large report is never held a second time as
+/// text); tables and HTML show at most `max_rows` a section and are built first.
+pub fn write(
+    report: &Report,
+    format: ReportFormat,
+    max_rows: usize,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     match format {
-        ReportFormat::Table => Ok(table(report, max_rows)),
-        ReportFormat::Csv => csv(report),
-        ReportFormat::Json => Ok(json(report)),
-        ReportFormat::Html | ReportFormat::Pdf => Ok(render_html::html(report, max_rows)),
-        ReportFormat::Sql => Err(Error::Usage(
-            "--format sql lists the SQL instead of rendering a report".into(),
+        ReportFormat::Table => out.write_all(table(report, max_rows).as_bytes()),
+        ReportFormat::Csv => csv(report, out),
+        ReportFormat::Json => json(report, out),
+        ReportFormat::Html | ReportFormat::Pdf => {
+            out.write_all(render_html::html(report, max_rows).as_bytes())
+        }
+        ReportFormat::Sql => Err(std::io::Error::other(
+            "--format sql lists the SQL instead of rendering a report",
         )),
     }
 }
@@ -100,7 +110,7 @@ pub fn shown_line(s: &Section, lang: crate::cli::Lang, max_rows: usize) -> Strin
 
 /// One CSV table: `section` first, then the union of the sections' columns in order of
 /// appearance; a cell a section does not have is empty. Lists are joined with `, `.
-fn csv(r: &Report) -> Result<String, Error> {
+fn csv(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     let mut columns: Vec<&str> = Vec::new();
     for s in r.sections.iter().filter(|s| !s.rows.is_empty()) {
         for c in &s.columns {
@@ -109,56 +119,197 @@ fn csv(r: &Report) -> Result<String, Error> {
             }
         }
     }
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let err = |e: csv::Error| Error::Output {
-        target: "CSV".into(),
-        detail: e.to_string(),
-    };
-    w.write_record(std::iter::once("section").chain(columns.iter().copied()))
-        .map_err(err)?;
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(std::iter::once("section").chain(columns.iter().copied()))?;
     for s in &r.sections {
         let index: Vec<Option<usize>> = columns.iter().map(|c| s.column(c)).collect();
         for row in &s.rows {
             let cells = index
                 .iter()
                 .map(|i| i.map(|i| text(&row[i])).unwrap_or_default());
-            w.write_record(std::iter::once(s.id.to_owned()).chain(cells))
-                .map_err(err)?;
+            w.write_record(std::iter::once(s.id.to_owned()).chain(cells))?;
         }
     }
-    let bytes = w.into_inner().map_err(|e| Error::Output {
-        target: "CSV".into(),
-        detail: e.to_string(),
-    })?;
-    String::from_utf8(bytes).map_err(|e| Error::Output {
-        target: "CSV".into(),
-        detail: e.to_string(),
-    })
+    w.flush()
 }
 
-/// One JSON document: the frame, then every section with its rows as objects.
-fn json(r: &Report) -> String {
-    let sections: Vec<Value> = (r.sections.iter())
-        .map(|s| {
-            let rows: Vec<Value> = (s.rows.iter())
-                .map(|row| {
-                    let obj: Map<String, Value> =
-                        s.columns.iter().cloned().zip(row.iter().cloned()).collect();
-                    Value::Object(obj)
+/// One JSON document: the frame, then every section with its rows as objects; pretty
+/// printed with object keys in sorted order (as `serde_json`'s map keeps them), written
+/// as it is serialized instead of being built as a value first.
+fn json(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut ser = serde_json::Serializer::pretty(&mut *out);
+    JsonReport(r).serialize(&mut ser)?;
+    out.write_all(b"\n")
+}
+
+/// [`Report`] as the JSON document.
+struct JsonReport<'a>(&'a Report);
+
+impl Serialize for JsonReport<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = self.0;
+        let verdict = (r.verdict.as_ref()).map(|v| json!({"ok": v.ok, "text": v.text}));
+        let sections: Vec<JsonSection<'_>> = r.sections.iter().map(JsonSection).collect();
+        let mut m = s.serialize_map(Some(8))?;
+        m.serialize_entry("generated_at", &r.generated_at)?;
+        m.serialize_entry("period", &r.period)?;
+        m.serialize_entry("report", name(r.name))?;
+        m.serialize_entry("sections", &sections)?;
+        m.serialize_entry("sources", &r.sources)?;
+        m.serialize_entry("subject", &r.subject)?;
+        m.serialize_entry("title", &r.title)?;
+        m.serialize_entry("verdict", &verdict)?;
+        m.end()
+    }
+}
+
+/// A [`Section`] in the JSON document.
+struct JsonSection<'a>(&'a Section);
+
+impl Serialize for JsonSection<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let sec = self.0;
+        let order = sorted_columns(&sec.columns);
+        let rows = sec.rows.iter().map(|row| JsonRow {
+            columns: &sec.columns,
+            order: &order,
+            row,
+        });
+        let mut m = s.serialize_map(Some(9))?;
+        m.serialize_entry("alerts", &sec.alerts)?;
+        m.serialize_entry("chapter", &sec.chapter)?;
+        m.serialize_entry("columns", &sec.columns)?;
+        m.serialize_entry("id", sec.id)?;
+        m.serialize_entry("notes", &sec.notes)?;
+        m.serialize_entry("ran", &sec.ran)?;
+        m.serialize_entry("rows", &Rows(std::cell::Cell::new(Some(rows))))?;
+        m.serialize_entry("title", &sec.title)?;
+        m.serialize_entry("why", &sec.why)?;
+        m.end()
+    }
+}
+
+/// The column indices in the order of their names, a repeated name by its last index
+/// (how a map built from the row would hold them).
+fn sorted_columns(columns: &[String]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..columns.len()).collect();
+    order.sort_by(|a, b| columns[*a].cmp(&columns[*b]).then(b.cmp(a)));
+    order.dedup_by(|later, kept| columns[*later] == columns[*kept]);
+    order
+}
+
+/// Rows serialized as a JSON array straight from an iterator (taken once).
+struct Rows<I>(std::cell::Cell<Option<I>>);
+
+impl<'a, I: Iterator<Item = JsonRow<'a>>> Serialize for Rows<I> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(None)?;
+        for row in self.0.take().into_iter().flatten() {
+            seq.serialize_element(&row)?;
+        }
+        seq.end()
+    }
+}
+
+/// One row as an object of column name to value.
+struct JsonRow<'a> {
+    columns: &'a [String],
+    order: &'a [usize],
+    row: &'a [Value],
+}
+
+impl Serialize for JsonRow<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // A row shorter than the columns (never made by a query) pairs its values with
+        // the first names only, as zipping them into a map would.
+        let short;
+        let order = if self.row.len() < self.columns.len() {
+            short = sorted_columns(&self.columns[..self.row.len()]);
+            &short
+        } else {
+            self.order
+        };
+        let mut m = s.serialize_map(Some(order.len()))?;
+        for &i in order {
+            m.serialize_entry(&self.columns[i], &self.row[i])?;
+        }
+        m.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Lang, ReportName};
+    use crate::report::section::Verdict;
+    use serde_json::Map;
+
+    /// The document as a `serde_json` value, printed whole: what `json` must write.
+    fn built(r: &Report) -> String {
+        let sections: Vec<Value> = (r.sections.iter())
+            .map(|s| {
+                let rows: Vec<Value> = (s.rows.iter())
+                    .map(|row| {
+                        let obj: Map<String, Value> =
+                            s.columns.iter().cloned().zip(row.iter().cloned()).collect();
+                        Value::Object(obj)
+                    })
+                    .collect();
+                json!({
+                    "id": s.id, "chapter": s.chapter, "title": s.title, "why": s.why,
+                    "alerts": s.alerts, "notes": s.notes, "ran": s.ran,
+                    "columns": s.columns, "rows": rows,
                 })
-                .collect();
-            json!({
-                "id": s.id, "chapter": s.chapter, "title": s.title, "why": s.why,
-                "alerts": s.alerts, "notes": s.notes, "ran": s.ran,
-                "columns": s.columns, "rows": rows,
             })
-        })
-        .collect();
-    let verdict = (r.verdict.as_ref()).map(|v| json!({"ok": v.ok, "text": v.text}));
-    let doc = json!({
-        "report": name(r.name), "title": r.title, "subject": r.subject,
-        "period": r.period, "sources": r.sources, "generated_at": r.generated_at,
-        "verdict": verdict, "sections": sections,
-    });
-    format!("{doc:#}\n")
+            .collect();
+        let verdict = (r.verdict.as_ref()).map(|v| json!({"ok": v.ok, "text": v.text}));
+        let doc = json!({
+            "report": name(r.name), "title": r.title, "subject": r.subject,
+            "period": r.period, "sources": r.sources, "generated_at": r.generated_at,
+            "verdict": verdict, "sections": sections,
+        });
+        format!("{doc:#}\n")
+    }
+
+    #[test]
+    fn streamed_json_is_the_document_built_as_a_value() {
+        let mut days = Section::new("daily.days", Lang::En);
+        // Unsorted names, a repeated one, a short row, every kind of value.
+        days.columns = ["user_id", "day", "records", "bytes", "day", "ok", "roles"]
+            .map(String::from)
+            .to_vec();
+        days.rows = vec![
+            vec![
+                json!("uzi:1 \"quoted\" é"),
+                json!("2026-01-06"),
+                json!(12),
+                json!(1.5),
+                json!("2026-01-07"),
+                json!(true),
+                json!(["arts", "staff"]),
+            ],
+            vec![json!(null), json!("2026-01-08")],
+        ];
+        days.alerts = vec!["alert".into()];
+        days.chapter = Some("1. Chapter".into());
+        let mut empty = Section::new("daily.days", Lang::Nl);
+        empty.note_if_empty(Lang::Nl);
+        let report = Report {
+            name: ReportName::Daily,
+            lang: Lang::En,
+            title: "Daily".into(),
+            subject: None,
+            period: "2026-01-06 – 2026-01-14".into(),
+            sources: vec!["a.db".into()],
+            generated_at: "now".into(),
+            sections: vec![days, empty],
+            verdict: Some(Verdict {
+                ok: false,
+                text: "failed".into(),
+            }),
+        };
+        let mut out = Vec::new();
+        write(&report, ReportFormat::Json, 10, &mut out).expect("write");
+        assert_eq!(String::from_utf8(out).expect("utf-8"), built(&report));
+    }
 }
