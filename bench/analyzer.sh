@@ -20,7 +20,9 @@
 #         removed at the end unless KEEP=1)  THREADS=2 (DuckDB threads; DataFusion uses one
 #         partition per core)  ZEGEL_BIN_DIR (a release zegel-analyzer; default: build it, ~35 min
 #         cold)  CARGO_TARGET_DIR (default ~/.cache/zegel-bench-target)
-#         VENV (default ~/.cache/zegel-duckdb-venv)
+#         VENV (default ~/.cache/zegel-duckdb-venv)  REUSE=1 (with BENCH_DIR of an earlier
+#         KEEP=1 run: sizes it generated completely are measured again, not regenerated;
+#         its key pair is kept)
 # Targets (issue 4): every report at or below DuckDB's time; verify >= 1.5M records/s per
 # core; peak memory bounded (it must not grow with the log).
 set -euo pipefail
@@ -68,9 +70,13 @@ measure() {
 }
 
 "$ZA" --version >/dev/null 2>&1 || true
-openssl genpkey -algorithm ed25519 -out "$W/key.pem" 2>/dev/null ||
-    die "openssl genpkey failed"
-openssl pkey -in "$W/key.pem" -pubout -out "$W/key.pub" 2>/dev/null
+# reused N: whether size N was generated completely by an earlier run (REUSE=1)
+reused() { [ "${REUSE:-0}" = 1 ] && [ -s "$W/n$1/total" ]; }
+if [ "${REUSE:-0}" != 1 ] || [ ! -s "$W/key.pem" ]; then
+    openssl genpkey -algorithm ed25519 -out "$W/key.pem" 2>/dev/null ||
+        die "openssl genpkey failed"
+    openssl pkey -in "$W/key.pem" -pubout -out "$W/key.pub" 2>/dev/null
+fi
 
 printf 'zegel-analyzer scale benchmark (%s, commit %s)\n' "$(date -u +%FT%RZ)" \
     "$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')"
@@ -82,6 +88,12 @@ printf '\n%-10s %-16s %10s %12s %10s %12s %8s %8s  %s\n' records what zegel_s ze
 
 for N in $SIZES; do
     D=$W/n$N
+    if reused "$N"; then
+        printf '%-10s %-16s %10s %12s %10s %12s %8s %8s  %s\n' "$N" gen+archive - - - - - \
+            "$(cat "$D/total")" "reused from an earlier run in $W"
+        continue
+    fi
+    rm -rf "$D" # a size left half-generated is written again from the start
     mkdir -p "$D"
     db="sqlite:$D/log.db"
     # One chain per CHAIN_RECORDS records; several are written, archived and removed one
