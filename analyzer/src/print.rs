@@ -47,15 +47,7 @@ pub async fn write(stream: SendableRecordBatchStream, target: &Target) -> Result
 /// Writes a finished document (a rendered report) to `output`, or to standard output
 /// when there is none; a file goes through `FILE.partial` as in [`write`].
 pub fn write_document(output: Option<&std::path::Path>, bytes: &[u8]) -> Result<(), Error> {
-    let target = Target {
-        format: Format::Csv,
-        output: output.map(std::path::Path::to_path_buf),
-        max_rows: 0,
-    };
-    let result = target.open().and_then(|mut out| {
-        (out.write_all(bytes).and_then(|()| out.flush())).map_err(|e| target.error(e))
-    });
-    finish(&target, result)
+    write_document_with(output, |out| out.write_all(bytes))
 }
 
 /// Writes a document as `write` produces it to `output` (standard output when there is

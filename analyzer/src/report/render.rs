@@ -6,7 +6,7 @@ use super::section::{Report, Section, text};
 use super::{name, render_html, texts};
 use crate::cli::ReportFormat;
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
-use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Value, json};
 use std::io::Write;
 
@@ -169,12 +169,10 @@ struct JsonSection<'a>(&'a Section);
 impl Serialize for JsonSection<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let sec = self.0;
-        let order = sorted_columns(&sec.columns);
-        let rows = sec.rows.iter().map(|row| JsonRow {
-            columns: &sec.columns,
-            order: &order,
-            row,
-        });
+        let rows = JsonRows {
+            sec,
+            order: sorted_columns(&sec.columns),
+        };
         let mut m = s.serialize_map(Some(9))?;
         m.serialize_entry("alerts", &sec.alerts)?;
         m.serialize_entry("chapter", &sec.chapter)?;
@@ -182,7 +180,7 @@ impl Serialize for JsonSection<'_> {
         m.serialize_entry("id", sec.id)?;
         m.serialize_entry("notes", &sec.notes)?;
         m.serialize_entry("ran", &sec.ran)?;
-        m.serialize_entry("rows", &Rows(std::cell::Cell::new(Some(rows))))?;
+        m.serialize_entry("rows", &rows)?;
         m.serialize_entry("title", &sec.title)?;
         m.serialize_entry("why", &sec.why)?;
         m.end()
@@ -198,16 +196,20 @@ fn sorted_columns(columns: &[String]) -> Vec<usize> {
     order
 }
 
-/// Rows serialized as a JSON array straight from an iterator (taken once).
-struct Rows<I>(std::cell::Cell<Option<I>>);
+/// A section's rows as an array of objects, serialized one by one.
+struct JsonRows<'a> {
+    sec: &'a Section,
+    /// See [`sorted_columns`].
+    order: Vec<usize>,
+}
 
-impl<'a, I: Iterator<Item = JsonRow<'a>>> Serialize for Rows<I> {
+impl Serialize for JsonRows<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(None)?;
-        for row in self.0.take().into_iter().flatten() {
-            seq.serialize_element(&row)?;
-        }
-        seq.end()
+        s.collect_seq(self.sec.rows.iter().map(|row| JsonRow {
+            columns: &self.sec.columns,
+            order: &self.order,
+            row,
+        }))
     }
 }
 
