@@ -121,7 +121,7 @@ impl Auditor {
         let mut e = Event::new(EventKind::Outcome, now_us());
         e.request_id = Some(o.request_id);
         e.application = Some(self.application.clone());
-        e.status = Some(i64::from(o.status));
+        e.status = o.status.map(i64::from);
         e.bytes = Some(o.bytes as i64);
         e.duration_us = Some(o.started.elapsed().as_micros() as i64);
         e.links_seq = Some(o.access_seq as i64);
@@ -138,14 +138,50 @@ pub struct Outcome {
     pub request_id: String,
     /// Sequence number of the access record.
     pub access_seq: u64,
-    /// Status sent.
-    pub status: u16,
+    /// Status sent; `None` when no response was (the request was cut before one).
+    pub status: Option<u16>,
     /// Body bytes sent.
     pub bytes: u64,
     /// When the request arrived.
     pub started: Instant,
     /// Why it ended abnormally, if it did.
     pub reason: Option<String>,
+}
+
+/// The outcome of a forwarded request until a response takes it over: if the request's
+/// future is dropped before (the client went away, or shutdown cut the connection after
+/// its grace period), the outcome is recorded then, without a status.
+pub struct PendingOutcome(Option<(Auditor, Outcome)>);
+
+impl PendingOutcome {
+    /// Starts the outcome of the access record `access_seq`.
+    pub fn new(auditor: &Auditor, request_id: &str, access_seq: u64, started: Instant) -> Self {
+        let o = Outcome {
+            request_id: request_id.to_owned(),
+            access_seq,
+            status: None,
+            bytes: 0,
+            started,
+            reason: None,
+        };
+        PendingOutcome(Some((auditor.clone(), o)))
+    }
+
+    /// Hands the outcome over with the status about to be sent.
+    pub fn answered(mut self, status: u16) -> (Auditor, Outcome) {
+        let (auditor, mut o) = self.0.take().expect("taken only once");
+        o.status = Some(status);
+        (auditor, o)
+    }
+}
+
+impl Drop for PendingOutcome {
+    fn drop(&mut self) {
+        if let Some((auditor, mut o)) = self.0.take() {
+            o.reason = Some("cut before the upstream answered: the client went away or shutdown's grace period ended".into());
+            auditor.record_outcome(o);
+        }
+    }
 }
 
 /// A response body that counts what it sends and records the outcome when it ends,

@@ -54,6 +54,10 @@ pub struct ListenConfig {
     /// Peers whose `X-Forwarded-For` is extended rather than replaced.
     #[serde(default)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Serving threads, each with its own connections and upstream pool; 0 (the default)
+    /// is one per available core.
+    #[serde(default)]
+    pub workers: usize,
 }
 
 /// `[limits]`.

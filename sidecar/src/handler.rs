@@ -2,7 +2,7 @@
 //! durable access record -> forward -> outcome. Every refusal is recorded before it is
 //! sent; nothing reaches the upstream without a durable record.
 
-use crate::audit::{Auditor, Facts, Outcome, OutcomeBody};
+use crate::audit::{Auditor, Facts, OutcomeBody, PendingOutcome};
 use crate::authz::{Authorizer, Query};
 use crate::error::Refusal;
 use crate::identity::{Identifier, Identity, PeerInfo};
@@ -29,7 +29,8 @@ pub struct State {
     pub authz: Authorizer,
     /// Records.
     pub auditor: Auditor,
-    /// Where requests go.
+    /// Where requests go. Each worker thread forwards through its own pool made from
+    /// this one ([`Upstream::for_worker`]), carried in [`Conn::upstream`].
     pub upstream: Upstream,
     /// Largest request body.
     pub max_body_bytes: u64,
@@ -46,6 +47,8 @@ pub struct Conn {
     pub peer: PeerInfo,
     /// Whether the connection is TLS.
     pub tls: bool,
+    /// The upstream pool of the worker thread serving this connection.
+    pub upstream: Arc<Upstream>,
 }
 
 /// Handles one request; never fails (every failure becomes a response).
@@ -191,27 +194,28 @@ async fn forward(
     request_id: &str,
     started: Instant,
 ) -> Response<ProxyBody> {
+    let pending = PendingOutcome::new(&state.auditor, request_id, a.access_seq, started);
     let (mut parts, body) = req.into_parts();
-    let uri = match state
+    let uri = match conn
         .upstream
         .uri_for(&a.target.path, a.target.query.as_deref())
     {
         Ok(u) => u,
-        Err(e) => return upstream_failed(state, e, request_id, a.access_seq, started),
+        Err(e) => return upstream_failed(state, e, request_id, pending),
     };
     parts.uri = uri;
-    parts.version = state.upstream.version();
+    parts.version = conn.upstream.version();
     prepare_headers(state, conn, &mut parts.headers, &a.identity, request_id);
     let body = Limited::new(body, state.max_body_bytes as usize)
         .map_err(Into::into)
         .boxed();
-    match state
+    match conn
         .upstream
         .forward(Request::from_parts(parts, body))
         .await
     {
-        Ok(resp) => respond(state, resp, request_id, a.access_seq, started),
-        Err(e) => upstream_failed(state, e, request_id, a.access_seq, started),
+        Ok(resp) => respond(resp, request_id, pending),
+        Err(e) => upstream_failed(state, e, request_id, pending),
     }
 }
 
@@ -228,33 +232,24 @@ fn prepare_headers(
     let ip = conn.peer.addr.ip();
     let trusted = state.trusted_proxies.iter().any(|n| n.contains(&ip));
     set_forwarded(h, ip, conn.tls, trusted);
-    state.upstream.set_host(h);
+    conn.upstream.set_host(h);
     if let Ok(v) = HeaderValue::from_str(request_id) {
         h.insert("x-request-id", v);
     }
 }
 
 fn respond(
-    state: &State,
     resp: Response<Incoming>,
     request_id: &str,
-    access_seq: u64,
-    started: Instant,
+    pending: PendingOutcome,
 ) -> Response<ProxyBody> {
     let (mut parts, body) = resp.into_parts();
     strip_hop_by_hop(&mut parts.headers);
     if let Ok(v) = HeaderValue::from_str(request_id) {
         parts.headers.insert("x-request-id", v);
     }
-    let outcome = Outcome {
-        request_id: request_id.to_owned(),
-        access_seq,
-        status: parts.status.as_u16(),
-        bytes: 0,
-        started,
-        reason: None,
-    };
-    let body = OutcomeBody::wrap(body, state.auditor.clone(), outcome);
+    let (auditor, outcome) = pending.answered(parts.status.as_u16());
+    let body = OutcomeBody::wrap(body, auditor, outcome);
     Response::from_parts(parts, body)
 }
 
@@ -262,19 +257,13 @@ fn upstream_failed(
     state: &State,
     e: crate::proxy::ProxyError,
     request_id: &str,
-    access_seq: u64,
-    started: Instant,
+    pending: PendingOutcome,
 ) -> Response<ProxyBody> {
     state.metrics.upstream_failure();
     let r = Refusal::Upstream(e);
-    state.auditor.record_outcome(Outcome {
-        request_id: request_id.to_owned(),
-        access_seq,
-        status: r.status().as_u16(),
-        bytes: 0,
-        started,
-        reason: Some(r.to_string()),
-    });
+    let (auditor, mut outcome) = pending.answered(r.status().as_u16());
+    outcome.reason = Some(r.to_string());
+    auditor.record_outcome(outcome);
     r.response(request_id)
 }
 

@@ -104,9 +104,13 @@ pub enum ProxyError {
     Other(String),
 }
 
+type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+
 /// The upstream and its connection pool.
 pub struct Upstream {
-    client: Client<hyper_rustls::HttpsConnector<HttpConnector>, ProxyBody>,
+    client: Client<Connector, ProxyBody>,
+    builder: hyper_util::client::legacy::Builder,
+    connector: Connector,
     scheme: http::uri::Scheme,
     authority: http::uri::Authority,
     prefix: String,
@@ -144,12 +148,14 @@ impl Upstream {
         } else {
             builder.enable_http1().wrap_connector(http)
         };
-        let client = Client::builder(TokioExecutor::new())
+        let mut builder = Client::builder(TokioExecutor::new());
+        builder
             .pool_idle_timeout(Duration::from_secs(cfg.pool_idle_timeout_s))
-            .http2_only(cfg.http2)
-            .build(connector);
+            .http2_only(cfg.http2);
         Ok(Upstream {
-            client,
+            client: builder.build(connector.clone()),
+            builder,
+            connector,
             scheme,
             authority,
             prefix: uri.path().trim_end_matches('/').to_owned(),
@@ -161,6 +167,23 @@ impl Upstream {
                 http::Version::HTTP_11
             },
         })
+    }
+
+    /// The same upstream with a pool of its own, for one worker thread: its connections
+    /// (and their tasks) live on the thread that made them, so forwarding a request never
+    /// wakes another thread.
+    pub fn for_worker(&self) -> Upstream {
+        Upstream {
+            client: self.builder.build(self.connector.clone()),
+            builder: self.builder.clone(),
+            connector: self.connector.clone(),
+            scheme: self.scheme.clone(),
+            authority: self.authority.clone(),
+            prefix: self.prefix.clone(),
+            response_timeout: self.response_timeout,
+            host: self.host,
+            version: self.version,
+        }
     }
 
     /// The upstream URI for a canonical path and query.

@@ -38,7 +38,8 @@ pub struct Options {
     pub database: Option<String>,
     /// Upstream URL; default: the harness's own test upstream.
     pub upstream_url: Option<String>,
-    /// Extra TOML appended to `[limits]`.
+    /// Extra TOML appended to `[limits]` (`shutdown_grace_ms` here replaces the harness's
+    /// 5000).
     pub limits: String,
     /// Extra TOML appended to `[upstream]`.
     pub upstream: String,
@@ -227,7 +228,7 @@ url = "{upstream}"
 
 [limits]
 header_read_timeout_ms = 2000
-shutdown_grace_ms = 5000
+{grace}
 {limits}
 
 [audit]
@@ -278,10 +279,37 @@ resource = "test"
 "#,
         up_extra = o.upstream,
         limits = o.limits,
+        grace = if o.limits.contains("shutdown_grace_ms") {
+            ""
+        } else {
+            "shutdown_grace_ms = 5000"
+        },
         listen = o.listen,
         identity_first = o.identity_first,
         enabled = !o.audit_off,
         model = model.display(),
         jwks = dir.join("jwks.json").display(),
     )
+}
+
+/// The request body type of [`client`].
+pub type Body = http_body_util::combinators::BoxBody<bytes::Bytes, std::convert::Infallible>;
+
+/// A plain HTTP client (HTTP/2 prior knowledge when `h2`) with a pool of its own.
+pub fn client(
+    h2: bool,
+) -> hyper_util::client::legacy::Client<hyper_util::client::legacy::connect::HttpConnector, Body> {
+    hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .http2_only(h2)
+        .build(hyper_util::client::legacy::connect::HttpConnector::new())
+}
+
+/// The events of a verified log's rows (a malformed row fails the test).
+pub fn events(rows: &[Row]) -> Vec<&zegel_audit::Event> {
+    rows.iter()
+        .map(|r| match r {
+            Row::Record(r) => &r.event,
+            Row::Malformed { detail, .. } => panic!("malformed row: {detail}"),
+        })
+        .collect()
 }

@@ -4,22 +4,11 @@
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::body::Frame;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use zegel_audit::store::rows::Row;
 use zegel_audit::{Decision, Event, EventKind};
-use zegel_tests::sidecar::{Harness, Options};
-
-type Body = http_body_util::combinators::BoxBody<Bytes, std::convert::Infallible>;
-
-fn client(h2: bool) -> Client<HttpConnector, Body> {
-    Client::builder(TokioExecutor::new())
-        .http2_only(h2)
-        .build(HttpConnector::new())
-}
+use zegel_tests::sidecar::{Body, Harness, Options, client, events};
 
 fn empty() -> Body {
     Full::new(Bytes::new()).boxed()
@@ -46,15 +35,6 @@ async fn get(
     let bytes = body.collect().await.expect("body").to_bytes();
     let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
     (parts.status.as_u16(), json, parts.headers)
-}
-
-fn events(rows: &[Row]) -> Vec<&Event> {
-    rows.iter()
-        .map(|r| match r {
-            Row::Record(r) => &r.event,
-            Row::Malformed { detail, .. } => panic!("malformed row: {detail}"),
-        })
-        .collect()
 }
 
 fn access<'a>(rows: &'a [Row], request_id: &str) -> &'a Event {
