@@ -20,8 +20,7 @@
 #         NOISY_PCT% of the machine)  IDLE_WAIT_BUDGET=120 (s spent at most waiting for quiet)
 #         PORT_BASE=18480 (uses PORT_BASE..+3)  BENCH_TMP=/tmp (where the log lives)
 #         CARGO_TARGET_DIR (default ~/.cache/zegel-bench-target)  SKIP_BUILD=1  KEEP=1
-#         ZEGEL_LOG (sidecar log level, default info)  WORKERS (sidecar [listen] workers:
-#         serving threads; unset: the default, one per core)
+#         ZEGEL_LOG (sidecar log level, default info)  TOKIO_WORKER_THREADS (sidecar workers)
 #         ZEGEL_BIN_DIR (use binaries from there, e.g. for A/B runs; implies SKIP_BUILD=1)
 # Needs:  cargo, nginx and wrk (installed with apt-get when missing), python3 or dd.
 # Everything listens on 127.0.0.1 only. Run it on an idle machine: the CPU used by other
@@ -167,7 +166,6 @@ application = "ecd"
 
 [listen]
 address = "127.0.0.1:$2"
-${WORKERS:+workers = $WORKERS}
 
 [upstream]
 url = "http://127.0.0.1:$UP_PORT"
@@ -388,7 +386,7 @@ echo "zegel-sidecar HTTP benchmark ($(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C
 echo "machine: $(nproc) CPU ($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)), $(uname -r), log on $(df -PT "$W" | awk 'NR == 2 { print $2 " " $1 }')"
 echo "request: GET $REQ_PATH with a bearer JWT (EdDSA), upstream answers $(wc -c <"$W/www/patient.json")-byte FHIR JSON from nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///')"
 echo "load: wrk -t$THREADS, ${DURATION}s per cell after ${WARMUP}s warm-up, cells interleaved per connection count; ${ELAPSED}s in all"
-echo "machine busy before the run (2 s sample): $IDLE_BEFORE of $NCPU CPUs; waited ${WAITED}s for quiet, measured $RETRIED noisy cells again; sidecar serving threads: ${WORKERS:-one per core (default)}"
+echo "machine busy before the run (2 s sample): $IDLE_BEFORE of $NCPU CPUs; waited ${WAITED}s for quiet, measured $RETRIED noisy cells again; sidecar tokio workers: ${TOKIO_WORKER_THREADS:-$NCPU (default)}"
 echo "fsync on the log's filesystem: median $FSYNC_MS ms, p99 $FSYNC_P99_MS ms ($FSYNC_HOW)"
 echo
 printf '%-8s  %-9s  %8s  %8s  %8s  %8s  %9s  %11s  %10s  %5s  %s\n' \

@@ -34,9 +34,6 @@ pub enum StartError {
     /// The writer refused to start (e.g. the stored chain does not verify).
     #[error(transparent)]
     Writer(#[from] zegel_audit::writer::StartError),
-    /// The serving threads could not be started.
-    #[error(transparent)]
-    Workers(#[from] crate::workers::WorkerError),
     /// A start or policy-load record could not be written.
     #[error("cannot write the start records: {0}")]
     Record(#[from] zegel_audit::writer::WriteError),
@@ -93,7 +90,6 @@ pub async fn start(cfg: &Config) -> Result<Sidecar, StartError> {
         max_header_bytes: cfg.limits.max_header_bytes,
         max_connections: cfg.limits.max_connections,
         shutdown_grace: Duration::from_millis(cfg.limits.shutdown_grace_ms),
-        workers: cfg.listen.workers,
     };
     Ok(Sidecar {
         state,
@@ -165,7 +161,7 @@ impl Sidecar {
         listener: TcpListener,
         shutdown: impl Future<Output = ()>,
     ) -> Result<(), StartError> {
-        let served = serve(
+        serve(
             listener,
             Arc::clone(&self.state),
             self.tls.clone(),
@@ -182,7 +178,6 @@ impl Sidecar {
         if let Some(t) = self.writer_task {
             t.shutdown().await?;
         }
-        served?;
         recorded?;
         Ok(())
     }

@@ -29,8 +29,7 @@ pub struct State {
     pub authz: Authorizer,
     /// Records.
     pub auditor: Auditor,
-    /// Where requests go. Each worker thread forwards through its own pool made from
-    /// this one ([`Upstream::for_worker`]), carried in [`Conn::upstream`].
+    /// Where requests go.
     pub upstream: Upstream,
     /// Largest request body.
     pub max_body_bytes: u64,
@@ -47,8 +46,6 @@ pub struct Conn {
     pub peer: PeerInfo,
     /// Whether the connection is TLS.
     pub tls: bool,
-    /// The upstream pool of the worker thread serving this connection.
-    pub upstream: Arc<Upstream>,
 }
 
 /// Handles one request; never fails (every failure becomes a response).
@@ -196,7 +193,7 @@ async fn forward(
 ) -> Response<ProxyBody> {
     let pending = PendingOutcome::new(&state.auditor, request_id, a.access_seq, started);
     let (mut parts, body) = req.into_parts();
-    let uri = match conn
+    let uri = match state
         .upstream
         .uri_for(&a.target.path, a.target.query.as_deref())
     {
@@ -204,12 +201,12 @@ async fn forward(
         Err(e) => return upstream_failed(state, e, request_id, pending),
     };
     parts.uri = uri;
-    parts.version = conn.upstream.version();
+    parts.version = state.upstream.version();
     prepare_headers(state, conn, &mut parts.headers, &a.identity, request_id);
     let body = Limited::new(body, state.max_body_bytes as usize)
         .map_err(Into::into)
         .boxed();
-    match conn
+    match state
         .upstream
         .forward(Request::from_parts(parts, body))
         .await
@@ -232,7 +229,7 @@ fn prepare_headers(
     let ip = conn.peer.addr.ip();
     let trusted = state.trusted_proxies.iter().any(|n| n.contains(&ip));
     set_forwarded(h, ip, conn.tls, trusted);
-    conn.upstream.set_host(h);
+    state.upstream.set_host(h);
     if let Ok(v) = HeaderValue::from_str(request_id) {
         h.insert("x-request-id", v);
     }

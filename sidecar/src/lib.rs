@@ -1,7 +1,6 @@
 //! zegel-sidecar: the access layer in front of an e-health application.
 //!
-//! Modules follow a request: `server` (accept) -> `workers` (one serving thread per
-//! core: TLS, HTTP/1.1 and h2) -> `handler`
+//! Modules follow a request: `server` (accept, TLS, HTTP/1.1 and h2) -> `handler`
 //! (the stages in order) -> `normalize` (canonical path) -> `identity` (who) -> `route`
 //! (what) -> `authz` (may they) -> `audit` (durable record first) -> `proxy` (forward).
 //! `config` describes the deployment, `app` assembles it, `error` maps refusals to
@@ -22,4 +21,3 @@ pub mod proxy;
 pub mod route;
 pub mod server;
 pub mod tls;
-pub mod workers;

@@ -40,12 +40,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// The main runtime: accepting, the audit writer, JWKS refreshes and signals. Requests are
-/// served on the threads of `workers.rs`; one thread here is enough, and a second only
-/// added wake-ups (BENCHMARKS.md, sidecar HTTP, 2026-12-04 fifth machine).
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
         .enable_all()
         .build()?)
 }

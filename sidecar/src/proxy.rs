@@ -104,13 +104,9 @@ pub enum ProxyError {
     Other(String),
 }
 
-type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
-
 /// The upstream and its connection pool.
 pub struct Upstream {
-    client: Client<Connector, ProxyBody>,
-    builder: hyper_util::client::legacy::Builder,
-    connector: Connector,
+    client: Client<hyper_rustls::HttpsConnector<HttpConnector>, ProxyBody>,
     scheme: http::uri::Scheme,
     authority: http::uri::Authority,
     prefix: String,
@@ -148,14 +144,12 @@ impl Upstream {
         } else {
             builder.enable_http1().wrap_connector(http)
         };
-        let mut builder = Client::builder(TokioExecutor::new());
-        builder
+        let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(cfg.pool_idle_timeout_s))
-            .http2_only(cfg.http2);
+            .http2_only(cfg.http2)
+            .build(connector);
         Ok(Upstream {
-            client: builder.build(connector.clone()),
-            builder,
-            connector,
+            client,
             scheme,
             authority,
             prefix: uri.path().trim_end_matches('/').to_owned(),
@@ -167,23 +161,6 @@ impl Upstream {
                 http::Version::HTTP_11
             },
         })
-    }
-
-    /// The same upstream with a pool of its own, for one worker thread: its connections
-    /// (and their tasks) live on the thread that made them, so forwarding a request never
-    /// wakes another thread.
-    pub fn for_worker(&self) -> Upstream {
-        Upstream {
-            client: self.builder.build(self.connector.clone()),
-            builder: self.builder.clone(),
-            connector: self.connector.clone(),
-            scheme: self.scheme.clone(),
-            authority: self.authority.clone(),
-            prefix: self.prefix.clone(),
-            response_timeout: self.response_timeout,
-            host: self.host,
-            version: self.version,
-        }
     }
 
     /// The upstream URI for a canonical path and query.

@@ -1,13 +1,9 @@
 //! Accepting connections: a connection limit, optional TLS (rustls, ALPN `h2` and
 //! `http/1.1`, optional client certificates), HTTP/1.1 and HTTP/2 (also prior-knowledge
 //! h2c) on the same port, header timeouts and size limits, and graceful shutdown.
-//!
-//! This task only accepts; each connection is served on one of the [`Workers`] threads.
 
 use crate::handler::{Conn, State, handle};
 use crate::identity::PeerInfo;
-use crate::proxy::Upstream;
-use crate::workers::{self, Accepted, ServeFn, WorkerError, Workers};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -32,27 +28,24 @@ pub struct ServerLimits {
     pub max_connections: usize,
     /// Time for in-flight requests after shutdown begins.
     pub shutdown_grace: Duration,
-    /// Serving threads (0: one per core).
-    pub workers: usize,
 }
 
 /// Serves `listener` until `shutdown` completes, then lets in-flight requests finish
-/// within the grace period. Connections are served on [`Workers`] threads; this task only
-/// accepts them.
+/// within the grace period, cuts the connections still open after it, and returns once
+/// every connection task has ended (so their outcome records are queued).
 pub async fn serve(
     listener: TcpListener,
     state: Arc<State>,
     tls: Option<Arc<rustls::ServerConfig>>,
     limits: ServerLimits,
     shutdown: impl Future<Output = ()>,
-) -> Result<(), WorkerError> {
+) {
+    let builder = Arc::new(http_builder(&limits));
     let graceful = GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(limits.max_connections));
-    let mut workers = Workers::start(
-        workers::count(limits.workers),
-        &state,
-        connection_server(Arc::clone(&state), tls, &limits),
-    )?;
+    // Set when the grace period is over: every connection still open is dropped.
+    let (cut_tx, cut) = tokio::sync::watch::channel(false);
+    let acceptor = tls.map(TlsAcceptor::from);
     tokio::pin!(shutdown);
     loop {
         let (tcp, addr) = tokio::select! {
@@ -72,18 +65,36 @@ pub async fn serve(
             continue;
         };
         let _ = tcp.set_nodelay(true);
-        let tcp = match tcp.into_std() {
-            Ok(t) => t,
-            Err(e) => {
-                tracing::warn!(peer = %addr, error = %e, "cannot hand the connection over");
-                continue;
+        let (state, builder, acceptor) =
+            (Arc::clone(&state), Arc::clone(&builder), acceptor.clone());
+        let watcher = graceful.watcher();
+        let timeout = limits.header_read_timeout;
+        let mut cut = cut.clone();
+        let connection = async move {
+            match acceptor {
+                None => {
+                    let conn = Conn {
+                        peer: PeerInfo {
+                            addr,
+                            client_certs: None,
+                        },
+                        tls: false,
+                    };
+                    serve_io(tcp, conn, state, &builder, watcher).await;
+                }
+                Some(acc) => {
+                    if let Some((io, conn)) = handshake(acc, tcp, addr, timeout).await {
+                        serve_io(io, conn, state, &builder, watcher).await;
+                    }
+                }
             }
         };
-        workers.dispatch(Accepted {
-            tcp,
-            addr,
-            permit,
-            watcher: graceful.watcher(),
+        tokio::spawn(async move {
+            let _permit = permit;
+            tokio::select! {
+                () = connection => {}
+                _ = cut.wait_for(|over| *over) => {}
+            }
         });
     }
     drop(listener);
@@ -92,62 +103,12 @@ pub async fn serve(
         .is_err()
     {
         tracing::warn!("shutdown grace period over; cutting remaining connections");
+        let _ = cut_tx.send(true);
     }
-    workers.stop().await;
-    Ok(())
-}
-
-/// What a worker runs for each connection handed to it: the TLS handshake if any, then
-/// HTTP/1.1 or HTTP/2 until the connection ends or shutdown asks it to finish.
-fn connection_server(
-    state: Arc<State>,
-    tls: Option<Arc<rustls::ServerConfig>>,
-    limits: &ServerLimits,
-) -> ServeFn {
-    let builder = Arc::new(http_builder(limits));
-    let acceptor = tls.map(TlsAcceptor::from);
-    let timeout = limits.header_read_timeout;
-    Arc::new(move |acc: Accepted, upstream: Arc<Upstream>| {
-        let (state, builder, acceptor) =
-            (Arc::clone(&state), Arc::clone(&builder), acceptor.clone());
-        tokio::spawn(async move {
-            let _permit = acc.permit;
-            let tcp = match TcpStream::from_std(acc.tcp) {
-                Ok(t) => t,
-                Err(e) => {
-                    tracing::warn!(peer = %acc.addr, error = %e, "cannot serve the connection");
-                    return;
-                }
-            };
-            let peer = PeerInfo {
-                addr: acc.addr,
-                client_certs: None,
-            };
-            match acceptor {
-                None => {
-                    let conn = Conn {
-                        peer,
-                        tls: false,
-                        upstream,
-                    };
-                    serve_io(tcp, conn, state, &builder, acc.watcher).await;
-                }
-                Some(tls) => {
-                    if let Some((io, certs)) = handshake(tls, tcp, acc.addr, timeout).await {
-                        let conn = Conn {
-                            peer: PeerInfo {
-                                client_certs: certs,
-                                ..peer
-                            },
-                            tls: true,
-                            upstream,
-                        };
-                        serve_io(io, conn, state, &builder, acc.watcher).await;
-                    }
-                }
-            }
-        });
-    })
+    // Every connection task holds a permit until it has ended: having them all back
+    // means no request of this server can still add a record.
+    let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
+    let _ = slots.acquire_many(all).await;
 }
 
 fn http_builder(limits: &ServerLimits) -> auto::Builder<TokioExecutor> {
@@ -170,10 +131,7 @@ async fn handshake(
     tcp: TcpStream,
     addr: SocketAddr,
     timeout: Duration,
-) -> Option<(
-    tokio_rustls::server::TlsStream<TcpStream>,
-    Option<Arc<Vec<rustls_pki_types::CertificateDer<'static>>>>,
-)> {
+) -> Option<(tokio_rustls::server::TlsStream<TcpStream>, Conn)> {
     let tls = match tokio::time::timeout(timeout, acc.accept(tcp)).await {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => {
@@ -187,7 +145,14 @@ async fn handshake(
         .1
         .peer_certificates()
         .map(|c| Arc::new(c.iter().map(|c| c.clone().into_owned()).collect::<Vec<_>>()));
-    Some((tls, certs))
+    let conn = Conn {
+        peer: PeerInfo {
+            addr,
+            client_certs: certs,
+        },
+        tls: true,
+    };
+    Some((tls, conn))
 }
 
 async fn serve_io<I>(

@@ -1,6 +1,6 @@
-//! The serving threads: many connections spread over several workers are all answered
-//! and logged, and shutdown cuts what outlives its grace period on every worker with the
-//! outcome recorded before the stop record.
+//! Many connections at once, and the end of a run: every request answered and logged, and
+//! shutdown cuts what outlives its grace period with the outcome recorded before the stop
+//! record.
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -16,12 +16,8 @@ fn request(url: String, token: &str) -> http::Request<Body> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn many_connections_over_three_workers_are_all_answered_and_logged() {
-    let h = Harness::start(Options {
-        listen: "workers = 3".into(),
-        ..Options::default()
-    })
-    .await;
+async fn many_concurrent_h1_and_h2_connections_are_all_answered_and_logged() {
+    let h = Harness::start(Options::default()).await;
     let token = h.token("nurse-1", &["verpleegkundige"]);
     let (conns, per_conn) = (24, 5);
     let mut tasks = Vec::new();
@@ -63,13 +59,12 @@ async fn many_connections_over_three_workers_are_all_answered_and_logged() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_cuts_requests_past_the_grace_period_and_records_their_outcome() {
     let h = Harness::start(Options {
-        listen: "workers = 2".into(),
         limits: "shutdown_grace_ms = 300".into(),
         ..Options::default()
     })
     .await;
     let token = h.token("arts-1", &["arts"]);
-    // Two slow requests on two connections, handed to the workers in turn.
+    // Two slow requests, over HTTP/1.1 and HTTP/2.
     let mut inflight = Vec::new();
     for h2 in [false, true] {
         let req = request(h.url("/slow?ms=10000"), &token);
