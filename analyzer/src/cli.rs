@@ -324,8 +324,9 @@ pub struct ReportArgs {
     /// Which report.
     #[arg(value_enum)]
     pub name: ReportName,
-    /// A log database or Parquet directory, as for `query`. Repeatable.
-    #[arg(long = "source", short = 's', required = true, env = "ZEGEL_SOURCE")]
+    /// A log database or Parquet directory, as for `query`. Repeatable. Needed for every
+    /// format but `sql`, which prints the report's SQL without reading a log.
+    #[arg(long = "source", short = 's', env = "ZEGEL_SOURCE")]
     pub sources: Vec<String>,
     /// CSV file for the table `staff` (user_id,name,department,role).
     #[arg(long)]

@@ -207,6 +207,13 @@ pub async fn run(args: &ReportArgs) -> Result<Outcome, Error> {
         print::write_document(args.output.as_deref(), doc.as_bytes())?;
         return Ok(Outcome::Ok);
     }
+    if args.sources.is_empty() {
+        return Err(Error::Usage(
+            "report needs --source (a log database or Parquet directory; also ZEGEL_SOURCE), \
+             except with --format sql"
+                .into(),
+        ));
+    }
     let tables = Tables {
         sources: args.sources.clone(),
         staff: args.staff.clone(),

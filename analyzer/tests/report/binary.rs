@@ -121,6 +121,16 @@ async fn bad_options_are_usage_errors() {
         "Mars/Olympus",
     ]);
     assert!(err.contains("not a time zone"), "{err}");
+    let err = usage_error(&["report", "daily"]);
+    assert!(err.contains("report needs --source"), "{err}");
+}
+
+#[test]
+fn format_sql_needs_no_source() {
+    let o = analyzer(&["report", "daily", "--format", "sql"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(doc["sections"][0]["id"], "daily.days", "{doc}");
 }
 
 #[tokio::test]
