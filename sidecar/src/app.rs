@@ -39,6 +39,9 @@ pub enum StartError {
     Record(#[from] zegel_audit::writer::WriteError),
 }
 
+/// How long the stop record waits, after serving ended, for cut requests' records.
+const SETTLE_LIMIT: Duration = Duration::from_secs(5);
+
 /// A sidecar ready to serve.
 pub struct Sidecar {
     state: Arc<State>,
@@ -169,8 +172,16 @@ impl Sidecar {
             shutdown,
         )
         .await;
-        // The connections have ended (or the grace period is over), so their outcome
-        // records are queued: the stop record queues behind them and closes the run.
+        // Requests cut at the end of the grace period drop their futures now (HTTP/2
+        // streams on tasks of their own, a moment later): the stop record waits until
+        // every request's last record is queued, so it closes the run.
+        let open = self.state.auditor.settled(SETTLE_LIMIT).await;
+        if open > 0 {
+            tracing::warn!(
+                requests = open,
+                "requests still open after shutdown; their records may follow the stop record"
+            );
+        }
         let mut stop = Event::new(EventKind::Stop, now_us());
         stop.application = Some(self.state.application.clone());
         stop.reason = Some("shutdown requested".into());

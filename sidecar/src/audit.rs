@@ -12,8 +12,10 @@ use http_body::{Body, Frame, SizeHint};
 use http_body_util::BodyExt;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use zegel_audit::writer::{WriteError, Writer};
 use zegel_audit::{Decision, Event, EventKind, now_us};
 
@@ -23,6 +25,26 @@ use zegel_audit::{Decision, Event, EventKind, now_us};
 pub struct Auditor {
     writer: Option<Writer>,
     application: String,
+    open: Arc<Open>,
+}
+
+/// Requests that can still add a record: shutdown waits for none before the stop record.
+#[derive(Default)]
+struct Open {
+    count: AtomicUsize,
+    none: tokio::sync::Notify,
+}
+
+/// Held from a request's start until its last record is queued (its refusal, or its
+/// outcome, which may come when the response body ends, long after the handler).
+pub struct InFlight(Arc<Open>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if self.0.count.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.none.notify_waiters();
+        }
+    }
 }
 
 /// Everything known about a request when its access record is written.
@@ -57,6 +79,7 @@ impl Auditor {
     /// An auditor writing through `writer` (or nothing, when `None`).
     pub fn new(writer: Option<Writer>, application: &str) -> Self {
         Auditor {
+            open: Arc::default(),
             writer,
             application: application.to_owned(),
         }
@@ -105,6 +128,30 @@ impl Auditor {
         e
     }
 
+    /// A request starts: until the returned guard is dropped, [`Auditor::settled`] waits.
+    pub fn begin(&self) -> InFlight {
+        self.open.count.fetch_add(1, Ordering::AcqRel);
+        InFlight(Arc::clone(&self.open))
+    }
+
+    /// Waits (at most `limit`) until no request can add a record any more; returns how
+    /// many still could.
+    pub async fn settled(&self, limit: Duration) -> usize {
+        let none = async {
+            loop {
+                let notified = self.open.none.notified();
+                tokio::pin!(notified);
+                notified.as_mut().enable();
+                if self.open.count.load(Ordering::Acquire) == 0 {
+                    return;
+                }
+                notified.await;
+            }
+        };
+        let _ = tokio::time::timeout(limit, none).await;
+        self.open.count.load(Ordering::Acquire)
+    }
+
     /// Makes `event` durable; returns its sequence number (0 when auditing is off).
     pub async fn record(&self, event: Event) -> Result<u64, WriteError> {
         match &self.writer {
@@ -146,6 +193,8 @@ pub struct Outcome {
     pub started: Instant,
     /// Why it ended abnormally, if it did.
     pub reason: Option<String>,
+    /// The request's guard: dropped only once this outcome is queued.
+    _open: InFlight,
 }
 
 /// The outcome of a forwarded request until a response takes it over: if the request's
@@ -155,7 +204,13 @@ pub struct PendingOutcome(Option<(Auditor, Outcome)>);
 
 impl PendingOutcome {
     /// Starts the outcome of the access record `access_seq`.
-    pub fn new(auditor: &Auditor, request_id: &str, access_seq: u64, started: Instant) -> Self {
+    pub fn new(
+        auditor: &Auditor,
+        request_id: &str,
+        access_seq: u64,
+        started: Instant,
+        open: InFlight,
+    ) -> Self {
         let o = Outcome {
             request_id: request_id.to_owned(),
             access_seq,
@@ -163,6 +218,7 @@ impl PendingOutcome {
             bytes: 0,
             started,
             reason: None,
+            _open: open,
         };
         PendingOutcome(Some((auditor.clone(), o)))
     }

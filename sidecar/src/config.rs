@@ -207,11 +207,8 @@ impl Config {
             ));
         }
         let l = &self.limits;
-        if !(1..=1_000_000).contains(&l.max_connections)
-            || l.max_header_bytes < 1024
-            || l.header_read_timeout_ms == 0
-        {
-            return Err("limits: max_connections 1..=1000000, max_header_bytes >= 1024, header_read_timeout_ms >= 1".into());
+        if l.max_connections == 0 || l.max_header_bytes < 1024 || l.header_read_timeout_ms == 0 {
+            return Err("limits: max_connections >= 1, max_header_bytes >= 1024, header_read_timeout_ms >= 1".into());
         }
         if self.audit.checkpoint_every == 0 || self.audit.queue_capacity == 0 {
             return Err("audit: checkpoint_every and queue_capacity must be at least 1".into());

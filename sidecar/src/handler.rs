@@ -53,8 +53,19 @@ pub async fn handle(state: Arc<State>, conn: Conn, req: Request<Incoming>) -> Re
     let started = Instant::now();
     let request_id = request_id(&req);
     let mut req = req;
+    // Until this request's last record is queued, shutdown holds the stop record back.
+    let open = state.auditor.begin();
     let resp = match admit(&state, &conn, &mut req, &request_id).await {
-        Ok(admitted) => forward(&state, &conn, req, admitted, &request_id, started).await,
+        Ok(admitted) => {
+            let pending = PendingOutcome::new(
+                &state.auditor,
+                &request_id,
+                admitted.access_seq,
+                started,
+                open,
+            );
+            forward(&state, &conn, req, admitted, &request_id, pending).await
+        }
         Err(resp) => resp,
     };
     state
@@ -189,9 +200,8 @@ async fn forward(
     req: Request<Incoming>,
     a: Admitted,
     request_id: &str,
-    started: Instant,
+    pending: PendingOutcome,
 ) -> Response<ProxyBody> {
-    let pending = PendingOutcome::new(&state.auditor, request_id, a.access_seq, started);
     let (mut parts, body) = req.into_parts();
     let uri = match state
         .upstream

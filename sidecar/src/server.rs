@@ -31,8 +31,8 @@ pub struct ServerLimits {
 }
 
 /// Serves `listener` until `shutdown` completes, then lets in-flight requests finish
-/// within the grace period, cuts the connections still open after it, and returns once
-/// every connection task has ended (so their outcome records are queued).
+/// within the grace period and cuts the connections still open after it (the records of
+/// their requests are awaited by `app.rs` through [`crate::audit::Auditor::settled`]).
 pub async fn serve(
     listener: TcpListener,
     state: Arc<State>,
@@ -105,10 +105,6 @@ pub async fn serve(
         tracing::warn!("shutdown grace period over; cutting remaining connections");
         let _ = cut_tx.send(true);
     }
-    // Every connection task holds a permit until it has ended: having them all back
-    // means no request of this server can still add a record.
-    let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
-    let _ = slots.acquire_many(all).await;
 }
 
 fn http_builder(limits: &ServerLimits) -> auto::Builder<TokioExecutor> {
