@@ -38,9 +38,10 @@ pub struct Options {
     pub database: Option<String>,
     /// Upstream URL; default: the harness's own test upstream.
     pub upstream_url: Option<String>,
-    /// Extra TOML appended to `[limits]` (`shutdown_grace_ms` here replaces the harness's
-    /// 5000).
+    /// Extra TOML appended to `[limits]`.
     pub limits: String,
+    /// `limits.shutdown_grace_ms`; default 5000.
+    pub shutdown_grace_ms: Option<u64>,
     /// Extra TOML appended to `[upstream]`.
     pub upstream: String,
     /// Write no records (benchmark mode).
@@ -228,7 +229,7 @@ url = "{upstream}"
 
 [limits]
 header_read_timeout_ms = 2000
-{grace}
+shutdown_grace_ms = {grace}
 {limits}
 
 [audit]
@@ -279,11 +280,7 @@ resource = "test"
 "#,
         up_extra = o.upstream,
         limits = o.limits,
-        grace = if o.limits.contains("shutdown_grace_ms") {
-            ""
-        } else {
-            "shutdown_grace_ms = 5000"
-        },
+        grace = o.shutdown_grace_ms.unwrap_or(5000),
         listen = o.listen,
         identity_first = o.identity_first,
         enabled = !o.audit_off,

@@ -59,7 +59,7 @@ async fn many_concurrent_h1_and_h2_connections_are_all_answered_and_logged() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_cuts_requests_past_the_grace_period_and_records_their_outcome() {
     let h = Harness::start(Options {
-        limits: "shutdown_grace_ms = 300".into(),
+        shutdown_grace_ms: Some(300),
         ..Options::default()
     })
     .await;
