@@ -3,6 +3,9 @@
 #
 #   direct     wrk -> upstream (nginx serving a static FHIR Patient JSON)
 #   nginx      wrk -> nginx as a plain reverse proxy (keepalive to the upstream) -> upstream
+#   hyper      wrk -> zegel-bare-proxy -> upstream: the sidecar's stack (tokio, hyper-util's
+#              server and pooled client) doing nothing else; the floor any zegel figure
+#              stands on (tests/src/bin/zegel-bare-proxy.rs)
 #   zegel-on   wrk -> zegel-sidecar, everything on: JWT (EdDSA, JWKS file), Casbin decision,
 #              durable access record in SQLite (WAL, synchronous=FULL), outcome records
 #   zegel-off  the same sidecar config with [audit] enabled = false
@@ -18,7 +21,7 @@
 #         PACED_CONNS=16  PACE_MS=16 (mean pause per connection; PACED_CONNS="" skips them)
 #         NOISY_PCT=10 RETRIES=1 (measure a cell again when other processes used more than
 #         NOISY_PCT% of the machine)  IDLE_WAIT_BUDGET=120 (s spent at most waiting for quiet)
-#         PORT_BASE=18480 (uses PORT_BASE..+3)  BENCH_TMP=/tmp (where the log lives)
+#         PORT_BASE=18480 (uses PORT_BASE..+4)  BENCH_TMP=/tmp (where the log lives)
 #         CARGO_TARGET_DIR (default ~/.cache/zegel-bench-target)  SKIP_BUILD=1  KEEP=1
 #         ZEGEL_LOG (sidecar log level, default info)  TOKIO_WORKER_THREADS (sidecar workers)
 #         ZEGEL_BIN_DIR (use binaries from there, e.g. for A/B runs; implies SKIP_BUILD=1)
@@ -42,13 +45,18 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/zegel-bench-target}
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=${ZEGEL_BIN_DIR:-$CARGO_TARGET_DIR/release}
+# The two proxies are built as deployed (`--profile dist`: whole-program optimisation);
+# the tools in release.
+PROXY_BIN=${ZEGEL_BIN_DIR:-$CARGO_TARGET_DIR/dist}
 UP_PORT=$PORT_BASE
 NGX_PORT=$((PORT_BASE + 1))
 ON_PORT=$((PORT_BASE + 2))
 OFF_PORT=$((PORT_BASE + 3))
+BARE_PORT=$((PORT_BASE + 4))
 REQ_PATH=/fhir/Patient/p123
-TARGETS=(direct nginx zegel-on zegel-off)
-declare -A PORT=([direct]=$UP_PORT [nginx]=$NGX_PORT [zegel-on]=$ON_PORT [zegel-off]=$OFF_PORT)
+TARGETS=(direct nginx hyper zegel-on zegel-off)
+declare -A PORT=([direct]=$UP_PORT [nginx]=$NGX_PORT [hyper]=$BARE_PORT [zegel-on]=$ON_PORT
+    [zegel-off]=$OFF_PORT)
 
 say() { printf '%s\n' "$*" >&2; }
 die() { say "bench/http.sh: $*"; exit 2; }
@@ -67,16 +75,21 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 # --- build -------------------------------------------------------------------------------
 if [ "${SKIP_BUILD:-0}" != 1 ] && [ -z "${ZEGEL_BIN_DIR:-}" ]; then
-    say "building release binaries into $CARGO_TARGET_DIR (a cold build takes minutes)"
-    (cd "$REPO" && cargo build --release --quiet \
-        --bin zegel-sidecar --bin zegel-mint-token --bin zegel-analyzer) || die "build failed"
+    say "building the binaries into $CARGO_TARGET_DIR (a cold build takes minutes)"
+    (cd "$REPO" && cargo build --profile dist --quiet -p zegel-sidecar -p zegel-tests \
+        --bin zegel-sidecar --bin zegel-bare-proxy &&
+        cargo build --release --quiet --bin zegel-mint-token --bin zegel-analyzer) ||
+        die "build failed"
 fi
-for b in zegel-sidecar zegel-mint-token zegel-analyzer; do
+for b in zegel-sidecar zegel-bare-proxy; do
+    [ -x "$PROXY_BIN/$b" ] || die "$PROXY_BIN/$b missing (build, or unset SKIP_BUILD)"
+done
+for b in zegel-mint-token zegel-analyzer; do
     [ -x "$BIN/$b" ] || die "$BIN/$b missing (build, or unset SKIP_BUILD)"
 done
 
 # --- scratch directory and cleanup -------------------------------------------------------
-for p in "$UP_PORT" "$NGX_PORT" "$ON_PORT" "$OFF_PORT"; do
+for p in "$UP_PORT" "$NGX_PORT" "$ON_PORT" "$OFF_PORT" "$BARE_PORT"; do
     if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
         die "port $p is in use (set PORT_BASE)"
     fi
@@ -92,8 +105,10 @@ cleanup() {
 trap cleanup EXIT
 # Our own links to the binaries: a concurrent cargo build cannot swap them mid-run.
 mkdir "$W/bin"
-for b in zegel-sidecar zegel-mint-token zegel-analyzer; do
-    ln "$BIN/$b" "$W/bin/$b" 2>/dev/null || cp "$BIN/$b" "$W/bin/$b"
+for b in zegel-sidecar zegel-bare-proxy zegel-mint-token zegel-analyzer; do
+    from=$BIN
+    [[ $b = zegel-mint-token || $b = zegel-analyzer ]] || from=$PROXY_BIN
+    ln "$from/$b" "$W/bin/$b" 2>/dev/null || cp "$from/$b" "$W/bin/$b"
 done
 BIN=$W/bin
 
@@ -212,8 +227,11 @@ for t in zegel-on zegel-off; do
     ZEGEL_LOG=${ZEGEL_LOG:-info} "$BIN/zegel-sidecar" run --config "$W/$t.toml" 2>"$W/$t.log" &
     SPID[$t]=$!
 done
+"$BIN/zegel-bare-proxy" --listen "127.0.0.1:$BARE_PORT" --upstream "127.0.0.1:$UP_PORT" \
+    2>"$W/hyper.log" &
+SPID[hyper]=$!
 wait_port "$UP_PORT" "$(cat "$W/nginx.pid")" nginx
-for t in zegel-on zegel-off; do wait_port "${PORT[$t]}" "${SPID[$t]}" "$t"; done
+for t in hyper zegel-on zegel-off; do wait_port "${PORT[$t]}" "${SPID[$t]}" "$t"; done
 
 # Every target must answer 200 with the Patient before anything is measured.
 for t in "${TARGETS[@]}"; do
@@ -423,6 +441,9 @@ for cell in "${CELLS[@]}"; do
     echo "  $(verdict "$(awk -v a="$added" -v m="$allowed" 'BEGIN { print (a <= m) }')")  zegel-on p99 added over direct at $cell connections <= one fsync + 0.3 ms ($allowed ms): $added ms"
 done
 echo "  $(verdict "$(awk -v h="${HWM[zegel-on]}" 'BEGIN { print (h < 30) }')")  zegel-on RSS < 30 MB: peak ${HWM[zegel-on]} MB (now ${RSS[zegel-on]} MB)"
+echo
+echo "the stack's floor at $top connections: hyper (zegel-bare-proxy) $(ratio "${RPS[hyper,$top]}" "${RPS[nginx,$top]}") nginx;"
+echo "  zegel-off $(ratio "${RPS[zegel-off,$top]}" "${RPS[hyper,$top]}") and zegel-on $(ratio "${RPS[zegel-on,$top]}" "${RPS[hyper,$top]}") of hyper's throughput"
 echo
 errors=0
 for k in "${!BAD[@]}"; do errors=$((errors + BAD[$k])); done
