@@ -64,7 +64,10 @@ pub fn chain(
         }
         for f in &m.files {
             let file = chain_dir.join(&f.path);
-            if manifest::sha256_file(&file)? != f.sha256 {
+            // Read once: the bytes whose hash is checked are the bytes whose records are
+            // verified (a file swapped between the two reads cannot slip through).
+            let bytes = std::fs::read(&file).map_err(|e| manifest::io(&file, &e))?;
+            if manifest::sha256_hex(&bytes) != f.sha256 {
                 let detail = format!(
                     "archive file {} was altered: its SHA-256 differs from {}",
                     file.display(),
@@ -80,7 +83,7 @@ pub fn chain(
                     ends: Vec::new(),
                 });
             }
-            parquet_in::for_each_row(&file, |row_chain, row| {
+            parquet_in::for_each_row(&file, bytes.into(), |row_chain, row| {
                 let seq = match &row {
                     Ok(r) => Some(r.seq),
                     Err(m) => m.seq,

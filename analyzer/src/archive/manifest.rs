@@ -144,7 +144,12 @@ pub fn partial_name(path: &Path) -> PathBuf {
 /// SHA-256 of a file, hex.
 pub fn sha256_file(path: &Path) -> Result<String, Error> {
     let bytes = std::fs::read(path).map_err(|e| io(path, &e))?;
-    Ok(hex::encode(Sha256::digest(&bytes)))
+    Ok(sha256_hex(&bytes))
+}
+
+/// SHA-256 of bytes, hex (as a manifest lists a file's).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// An I/O error on `path` as a usage/I-O error (exit 2).

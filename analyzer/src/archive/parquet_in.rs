@@ -8,7 +8,7 @@
 //! once, not per row and field.
 
 use crate::Error;
-use crate::archive::manifest::io;
+use bytes::Bytes;
 use datafusion::arrow::array::{
     Array, AsArray, FixedSizeBinaryArray, Int32Array, Int64Array, ListArray, OffsetSizeTrait,
     RecordBatch, StringArray, TimestampMicrosecondArray,
@@ -49,13 +49,13 @@ pub struct Malformed {
     pub detail: String,
 }
 
-/// Reads every row of an archive file in file order and hands each to `f` with its
-/// chain id.
+/// Reads every row of the archive file `path`, whose content is `file`, in file order
+/// and hands each to `f` with its chain id.
 pub fn for_each_row(
     path: &Path,
+    file: Bytes,
     mut f: impl FnMut(&str, Result<ArchiveRow<'_>, Malformed>),
 ) -> Result<(), Error> {
-    let file = std::fs::File::open(path).map_err(|e| io(path, &e))?;
     let bad = |e: &dyn std::fmt::Display| Error::Usage(format!("{}: {e}", path.display()));
     let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| bad(&e))?;
     let hint = ArrowReaderOptions::new().with_schema(dictionary_hint(meta.schema()));
@@ -96,9 +96,11 @@ fn dictionary_hint(schema: &SchemaRef) -> SchemaRef {
     Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
 }
 
-/// A text column, plain or as a dictionary.
+/// A text column, plain or as a dictionary, or null in every row of the batch (as the
+/// rarer fields are in most batches: their rows then cost no lookups).
 #[derive(Clone, Copy)]
 enum TextColumn<'a> {
+    Null,
     Plain(&'a StringArray),
     Dictionary {
         keys: &'a Int32Array,
@@ -110,6 +112,7 @@ impl<'a> TextColumn<'a> {
     #[inline(always)]
     fn value(self, i: usize) -> Option<&'a str> {
         match self {
+            TextColumn::Null => None,
             TextColumn::Plain(a) => (!a.is_null(i)).then(|| a.value(i)),
             TextColumn::Dictionary { keys, values } => {
                 let k = (!keys.is_null(i)).then(|| keys.value(i))?;
@@ -119,11 +122,12 @@ impl<'a> TextColumn<'a> {
         }
     }
 
-    /// The strings the column's values are taken from.
-    fn strings(self) -> &'a StringArray {
+    /// The strings the column's values are taken from (none when it is all null).
+    fn strings(self) -> Option<&'a StringArray> {
         match self {
-            TextColumn::Plain(a) => a,
-            TextColumn::Dictionary { values, .. } => values,
+            TextColumn::Null => None,
+            TextColumn::Plain(a) => Some(a),
+            TextColumn::Dictionary { values, .. } => Some(values),
         }
     }
 }
@@ -209,11 +213,17 @@ fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a dyn Array, Strin
 
 fn text<'a>(batch: &'a RecordBatch, name: &str) -> Result<TextColumn<'a>, String> {
     let col = column(batch, name)?;
+    let all_null = !col.is_empty() && col.logical_null_count() == col.len();
     if let Some(a) = col.as_string_opt::<i32>() {
-        return Ok(TextColumn::Plain(a));
+        return Ok(if all_null {
+            TextColumn::Null
+        } else {
+            TextColumn::Plain(a)
+        });
     }
     let dict = col.as_dictionary_opt::<Int32Type>();
     match dict.and_then(|d| Some((d.keys(), d.values().as_string_opt::<i32>()?))) {
+        Some(_) if all_null => Ok(TextColumn::Null),
         Some((keys, values)) => Ok(TextColumn::Dictionary { keys, values }),
         None => Err(format!("column {name} is not text")),
     }
@@ -269,7 +279,7 @@ impl<'a> Columns<'a> {
         fn at_most<O: OffsetSizeTrait>(offsets: &[O], max: usize) -> bool {
             offsets.windows(2).all(|w| (w[1] - w[0]).as_usize() <= max)
         }
-        let texts = self.text.iter().map(|c| c.strings());
+        let texts = self.text.iter().filter_map(|c| c.strings());
         let clean = |a: &StringArray| {
             !a.values().contains(&0) && at_most(a.value_offsets(), MAX_FIELD_BYTES)
         };
@@ -328,7 +338,7 @@ where
 {
     fn of(col: TextColumn<'a>, name: &'static str) -> Self {
         let parsed = match col {
-            TextColumn::Plain(_) => Vec::new(),
+            TextColumn::Plain(_) | TextColumn::Null => Vec::new(),
             TextColumn::Dictionary { values, .. } => (0..values.len())
                 .map(|k| parse((!values.is_null(k)).then(|| values.value(k)), name))
                 .collect(),
@@ -348,7 +358,7 @@ where
                 }
             }
             TextColumn::Dictionary { .. } => Ok(None),
-            TextColumn::Plain(_) => parse(self.col.value(i), self.name),
+            TextColumn::Plain(_) | TextColumn::Null => parse(self.col.value(i), self.name),
         }
     }
 }

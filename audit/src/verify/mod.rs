@@ -190,6 +190,9 @@ pub struct ChainVerifier {
     problems: Vec<Problem>,
     summary: ChainSummary,
     archive_heads: BTreeMap<u64, Hash>,
+    /// No checkpoint or archive head is expected below this seq: the records before it
+    /// skip both lookups (0: not known yet, look).
+    next_mark: u64,
     coverage: CoverageTracker,
 }
 
@@ -214,6 +217,7 @@ impl ChainVerifier {
             last_good_cp: None,
             problems: Vec::new(),
             archive_heads: BTreeMap::new(),
+            next_mark: 0,
             coverage: CoverageTracker::default(),
             summary: ChainSummary {
                 chain_id: chain_id.to_owned(),
@@ -244,6 +248,7 @@ impl ChainVerifier {
         self.prev = hash;
         self.summary.head = hash;
         self.next_seq = seq + 1;
+        self.next_mark = 0;
         self
     }
 
@@ -279,6 +284,7 @@ impl ChainVerifier {
     pub fn expect_archive_heads(&mut self, marks: &[ArchiveMark]) {
         self.archive_heads
             .extend(marks.iter().map(|m| (m.up_to_seq, m.head)));
+        self.next_mark = 0;
     }
 
     fn problem(&mut self, seq: u64, kind: ProblemKind) {
@@ -341,6 +347,15 @@ impl ChainVerifier {
         }
         from_db.extend(from_file);
         self.checkpoints = from_db;
+        self.next_mark = 0;
+    }
+
+    /// The lowest seq after `seq` at which a checkpoint or an archive head is expected.
+    fn mark_after(&self, seq: u64) -> u64 {
+        fn first_after<V>(m: &BTreeMap<u64, V>, seq: u64) -> u64 {
+            m.range(seq + 1..).next().map_or(u64::MAX, |(&k, _)| k)
+        }
+        first_after(&self.checkpoints, seq).min(first_after(&self.archive_heads, seq))
     }
 
     /// Feeds the next row in stored order. After the first record problem the rest is
@@ -437,16 +452,11 @@ impl ChainVerifier {
             };
             return self.problem(seq, kind);
         }
-        if self.archive_heads.get(&seq).is_some_and(|h| *h != computed) {
-            let detail = "the archive mark's head differs from this record's hash".into();
-            return self.problem(seq, ProblemKind::ArchiveSeam { detail });
-        }
-        if let Some(cp) = self.checkpoints.get(&seq) {
-            if cp.head != computed {
-                let since_seq = self.last_good_cp.as_ref().map_or(0, |c| c.seq);
-                return self.problem(seq, ProblemKind::CheckpointMismatch { since_seq });
+        if seq >= self.next_mark {
+            if let Some(kind) = self.check_marks(seq, &computed) {
+                return self.problem(seq, kind);
             }
-            self.last_good_cp = Some(cp.clone());
+            self.next_mark = self.mark_after(seq);
         }
         let time_us = fields.time_us();
         self.coverage.observe(seq, fields.kind(), time_us);
@@ -456,6 +466,23 @@ impl ChainVerifier {
         s.last_time_us = Some(time_us);
         self.prev = computed;
         self.next_seq += 1;
+    }
+
+    /// Checks record `seq`, whose hash is `computed`, against the archive head and the
+    /// checkpoint expected there, if any.
+    fn check_marks(&mut self, seq: u64, computed: &Hash) -> Option<ProblemKind> {
+        if self.archive_heads.get(&seq).is_some_and(|h| h != computed) {
+            let detail = "the archive mark's head differs from this record's hash".into();
+            return Some(ProblemKind::ArchiveSeam { detail });
+        }
+        if let Some(cp) = self.checkpoints.get(&seq) {
+            if cp.head != *computed {
+                let since_seq = self.last_good_cp.as_ref().map_or(0, |c| c.seq);
+                return Some(ProblemKind::CheckpointMismatch { since_seq });
+            }
+            self.last_good_cp = Some(cp.clone());
+        }
+        None
     }
 
     /// Ends the chain: checks that no checkpoint covers records beyond the last one, and
