@@ -37,36 +37,28 @@ pub fn print_verify_table(results: &[ChainResult], signatures: bool, file: bool)
     ]);
     for r in results {
         let row = match &r.result {
-            Ok(s) => vec![
-                r.source.clone(),
-                r.chain.clone(),
-                s.records.to_string(),
-                s.first_time_us.map(utc).unwrap_or_default(),
-                s.last_time_us.map(utc).unwrap_or_default(),
-                hex::encode(&s.head[..8]),
-                s.last_checkpoint
-                    .as_ref()
-                    .map(|c| format!("seq {} at {}", c.seq, utc(c.time_us)))
-                    .unwrap_or_else(|| "none".into()),
-                "valid".into(),
-            ],
-            Err(p) => vec![
-                r.source.clone(),
-                r.chain.clone(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                format!("FAILED at seq {}", p.seq),
-            ],
+            Ok(s) => summary_cells(r, s, "valid".into()),
+            Err(p) => match &p.verified {
+                Some(s) => summary_cells(r, s, format!("FAILED at seq {}", p.seq)),
+                None => {
+                    let mut row = vec![r.source.clone(), r.chain.clone()];
+                    row.extend(std::iter::repeat_n(String::new(), 5));
+                    row.push(format!("FAILED at seq {}", p.seq));
+                    row
+                }
+            },
         };
         t.add_row(row);
     }
     println!("{t}");
     for r in results {
         match &r.result {
-            Err(p) => println!("INTEGRITY FAILURE in {}: {p}", r.source),
+            Err(p) => {
+                println!("INTEGRITY FAILURE in {}: {p}", r.source);
+                if let Some(s) = &p.verified {
+                    println!("  {}", intact_part(s));
+                }
+            }
             Ok(s) => println!(
                 "chain {}: {} records, head {}",
                 r.chain,
@@ -86,6 +78,51 @@ pub fn print_verify_table(results: &[ChainResult], signatures: bool, file: bool)
     if results.is_empty() {
         println!("note: the sources hold no chains");
     }
+}
+
+/// The table cells of a chain: for a failed one, what verified before the failure.
+fn summary_cells(r: &ChainResult, s: &ChainSummary, result: String) -> Vec<String> {
+    vec![
+        r.source.clone(),
+        r.chain.clone(),
+        s.records.to_string(),
+        s.first_time_us.map(utc).unwrap_or_default(),
+        s.last_time_us.map(utc).unwrap_or_default(),
+        hex::encode(&s.head[..8]),
+        s.last_checkpoint
+            .as_ref()
+            .map(|c| format!("seq {} at {}", c.seq, utc(c.time_us)))
+            .unwrap_or_else(|| "none".into()),
+        result,
+    ]
+}
+
+/// What still stands of a failed chain: the records that verified (those before a
+/// record problem; all of them when only a checkpoint is wrong) and the last checkpoint
+/// that matched them.
+pub fn intact_part(s: &ChainSummary) -> String {
+    let span = match (s.first_time_us, s.last_time_us) {
+        (Some(f), Some(l)) => format!(" ({} .. {})", utc(f), utc(l)),
+        _ => String::new(),
+    };
+    let checkpoint = match &s.last_checkpoint {
+        Some(c) => format!(
+            "the last checkpoint they match is seq {} at {}{}",
+            c.seq,
+            utc(c.time_us),
+            if s.signatures_checked {
+                ", its signature verified"
+            } else {
+                " (signatures not checked)"
+            }
+        ),
+        None => "no checkpoint matches them".into(),
+    };
+    format!(
+        "verified: {} records{span}, head {}; {checkpoint}",
+        s.records,
+        hex::encode(s.head)
+    )
 }
 
 /// Silences shown per chain; the rest are counted.

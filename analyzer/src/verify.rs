@@ -198,9 +198,9 @@ async fn seam(
     let Some(mark) = store.archive_marks(&r.chain).await?.pop() else {
         return Ok(());
     };
-    if r.result.is_err() {
+    let Ok(summary) = &r.result else {
         return Ok(());
-    }
+    };
     let (seq, head) = (mark.up_to_seq, mark.head);
     match archived.get(&r.chain) {
         None => notes.push(format!(
@@ -219,9 +219,8 @@ async fn seam(
                 hex::encode(head)
             );
             r.result = Err(Problem {
-                chain_id: r.chain.clone(),
-                seq,
-                kind: ProblemKind::ArchiveSeam { detail },
+                verified: Some(Box::new(summary.clone())),
+                ..Problem::at(&r.chain, seq, ProblemKind::ArchiveSeam { detail })
             });
         }
     }

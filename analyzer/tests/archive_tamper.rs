@@ -300,5 +300,11 @@ fn each_kind_of_archive_tampering_is_pinpointed() {
             text.contains(&expected),
             "{what}: expected {expected:?}\n{text}"
         );
+        // What still stands is said too: every record before the failure verified.
+        let intact = format!("verified: {} records (", seq - 1);
+        assert!(
+            text.contains(&intact),
+            "{what}: expected {intact:?}\n{text}"
+        );
     }
 }

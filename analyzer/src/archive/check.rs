@@ -152,9 +152,5 @@ fn mark_of(m: &Manifest) -> Option<ArchiveMark> {
 }
 
 fn problem(chain: &str, seq: u64, kind: ProblemKind) -> Problem {
-    Problem {
-        chain_id: chain.to_owned(),
-        seq,
-        kind,
-    }
+    Problem::at(chain, seq, kind)
 }

@@ -97,6 +97,23 @@ pub struct Problem {
     pub seq: u64,
     /// What is wrong there.
     pub kind: ProblemKind,
+    /// What did verify: the records before the first record problem (or all of them,
+    /// when only a checkpoint is wrong), their times and head, and the last checkpoint
+    /// that matched them: the part of the log still proven intact. Set by
+    /// [`ChainVerifier::finish`]; `None` where a problem is found without verifying.
+    pub verified: Option<Box<ChainSummary>>,
+}
+
+impl Problem {
+    /// A problem at `seq` of `chain_id`, with nothing known about what verified.
+    pub fn at(chain_id: &str, seq: u64, kind: ProblemKind) -> Self {
+        Problem {
+            chain_id: chain_id.to_owned(),
+            seq,
+            kind,
+            verified: None,
+        }
+    }
 }
 
 impl fmt::Display for Problem {
@@ -288,11 +305,7 @@ impl ChainVerifier {
     }
 
     fn problem(&mut self, seq: u64, kind: ProblemKind) {
-        self.problems.push(Problem {
-            chain_id: self.chain_id.clone(),
-            seq,
-            kind,
-        });
+        self.problems.push(Problem::at(&self.chain_id, seq, kind));
     }
 
     fn check_checkpoints(
@@ -339,11 +352,8 @@ impl ChainVerifier {
                 None if file_given => "checkpoint is in the database but not in the file".into(),
                 _ => continue,
             };
-            self.problems.push(Problem {
-                chain_id: self.chain_id.clone(),
-                seq: *seq,
-                kind: ProblemKind::CheckpointFileDisagrees { detail },
-            });
+            let kind = ProblemKind::CheckpointFileDisagrees { detail };
+            self.problems.push(Problem::at(&self.chain_id, *seq, kind));
         }
         from_db.extend(from_file);
         self.checkpoints = from_db;
@@ -498,12 +508,15 @@ impl ChainVerifier {
                 self.problem(last + 1, kind);
             }
         }
-        if let Some(p) = self.problems.iter().min_by_key(|p| p.seq) {
-            return Err(p.clone());
-        }
         self.summary.head = self.prev;
         self.summary.last_checkpoint = self.last_good_cp;
         self.summary.coverage = self.coverage.finish();
-        Ok(self.summary)
+        match self.problems.iter().min_by_key(|p| p.seq) {
+            None => Ok(self.summary),
+            Some(p) => Err(Problem {
+                verified: Some(Box::new(self.summary)),
+                ..p.clone()
+            }),
+        }
     }
 }

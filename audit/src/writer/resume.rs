@@ -98,11 +98,7 @@ pub(super) async fn resume(
         Some(Row::Malformed { seq, detail }) => {
             let kind = crate::verify::ProblemKind::Malformed { detail };
             let seq = seq.unwrap_or(0);
-            return Err(StartError::Tampered(Problem {
-                chain_id: chain.into(),
-                seq,
-                kind,
-            }));
+            return Err(StartError::Tampered(Problem::at(chain, seq, kind)));
         }
     };
     // Records archived and pruned up to a checkpoint still count as written: a chain
@@ -166,12 +162,7 @@ async fn verify_tail(
                 if r.seq == start_seq {
                     if r.hash != start_hash {
                         let kind = crate::verify::ProblemKind::CheckpointMismatch { since_seq: 0 };
-                        let p = Problem {
-                            chain_id: chain.into(),
-                            seq: r.seq,
-                            kind,
-                        };
-                        return Err(StartError::Tampered(p));
+                        return Err(StartError::Tampered(Problem::at(chain, r.seq, kind)));
                     }
                     continue;
                 }

@@ -107,13 +107,15 @@ fn result_row(r: &ChainResult, lang: Lang, time: &LocalTime) -> Vec<Value> {
         ],
         Err(p) => {
             let (code, _) = kind(lang, &p.kind);
+            // For a failed chain: the records that verified before the failure.
+            let s = p.verified.as_deref();
             vec![
                 source,
                 chain,
                 json!(false),
-                Value::Null,
-                Value::Null,
-                Value::Null,
+                s.map(|s| s.records).into(),
+                s.and_then(|s| s.first_time_us).map(|t| time.show(t)).into(),
+                s.and_then(|s| s.last_time_us).map(|t| time.show(t)).into(),
                 json!(p.seq),
                 json!(code),
                 json!(description(p, lang)),
