@@ -214,13 +214,18 @@ pub async fn run(args: &ReportArgs) -> Result<Outcome, Error> {
                 .into(),
         ));
     }
-    let tables = Tables {
+    let mut tables = Tables {
         sources: args.sources.clone(),
         staff: args.staff.clone(),
         patients: args.patients.clone(),
         care_relations: args.care_relations.clone(),
         memory: args.memory.memory(),
     };
+    // The compliance pack runs other reports' SQL; the others run only their own.
+    if let Ok(specs) = specs(opts.name) {
+        let sql: Vec<&str> = specs.iter().map(|s| s.sql).collect();
+        tables.keep_named_in(&sql, name(opts.name));
+    }
     let ctx = context(&tables, &opts.period).await?;
     let report = build(&ctx, &opts, &args.sources).await?;
     match &opts.chromium {

@@ -125,6 +125,48 @@ async fn bad_options_are_usage_errors() {
     assert!(err.contains("report needs --source"), "{err}");
 }
 
+/// A report reads only the directory tables its SQL uses: a CSV it does not use is not
+/// read (and it says so), one it uses is, with its errors.
+#[tokio::test]
+async fn a_report_reads_only_the_directory_tables_it_uses() {
+    let f = Fixture::new().await;
+    let broken = f.path.join("broken-care.csv");
+    std::fs::write(
+        &broken,
+        "patient_id,user_id,valid_from,valid_to\npat-c,emp-1,2026-13-01,\n",
+    )
+    .expect("write");
+    let broken = broken.to_str().expect("utf-8");
+    let (s, patient) = (f.url.as_str(), "pat-c");
+    let args = [
+        "report",
+        "patient-access",
+        "--source",
+        s,
+        "--patient",
+        patient,
+    ];
+    let o = analyzer(&[&args[..], &["--care-relations", broken]].concat());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("note: patient-access does not use the table care_relations; --care-relations is not read"),
+        "{err}"
+    );
+    let err = usage_error(&[
+        "report",
+        "review",
+        "--source",
+        s,
+        "--care-relations",
+        broken,
+    ]);
+    assert!(
+        err.contains("broken-care.csv: line 2, column valid_from: \"2026-13-01\" is not a date"),
+        "{err}"
+    );
+}
+
 #[test]
 fn format_sql_needs_no_source() {
     let o = analyzer(&["report", "daily", "--format", "sql"]);
