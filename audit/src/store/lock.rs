@@ -1,7 +1,9 @@
 //! One writer per chain: two processes appending to the same chain would fight over its
 //! head. PostgreSQL holds a session advisory lock; SQLite holds an exclusive lock on a
-//! file beside the database. Either is released when the [`ChainLock`] is dropped or the
-//! process dies.
+//! file beside the database (`<db>.<chain>.lock`). Either is released when the
+//! [`ChainLock`] is dropped or the process dies. The SQLite lock file stays after a clean
+//! stop, on purpose: removing it would let a starting writer create and lock a new file
+//! while a stopping one still holds the old one, so two would hold "the" lock at once.
 
 use super::StoreError;
 use std::path::{Path, PathBuf};
