@@ -116,7 +116,7 @@ pub fn intact_part(s: &ChainSummary) -> String {
                 " (signatures not checked)"
             }
         ),
-        None => "no checkpoint matches them".into(),
+        None => "no checkpoint covers them".into(),
     };
     format!(
         "verified: {} records{span}, head {}; {checkpoint}",
