@@ -11,13 +11,15 @@ use crate::cli::{Interval, Lang};
 use datafusion::prelude::SessionContext;
 
 /// Per application and period. A user is new in the first period (within the report's
-/// period) in which they used the application, returning after that. Users and patients
+/// period) in which they used the application, returning after that. Periods are
+/// truncated from the local `day` (one time-zone conversion per record; truncating
+/// `local_time` converts twice). Users and patients
 /// are counted by grouping on them first (`count(DISTINCT)` keeps a hash set per group);
 /// a user's first period is a window over those groups, not a second pass over the log.
 pub const USAGE: &str = "\
 WITH uses AS (
   SELECT coalesce(application, '(unknown)') AS application, user_id, patient_id,
-         date_trunc($by, local_time) AS period_start
+         date_trunc($by, day) AS period_start
   FROM period
   WHERE kind = 'access' AND decision IN ('allow', 'emergency', 'would-deny')
     AND user_id IS NOT NULL),
@@ -46,19 +48,19 @@ ORDER BY period_start, u.application";
 
 /// Per application, period, role and department; the role and department come from
 /// `staff` when the user is in it, else from the log. `staff_in_role` counts the staff
-/// list's users with that role and department. The log is grouped per user first, so
-/// the staff list is joined once per user and period, not once per record.
+/// list's users with that role and department. The log is grouped per user first (on the
+/// role list itself: it is turned into text once per group, not once per record), so the
+/// staff list is joined once per user and period, not once per record.
 pub const ROLES: &str = "\
 WITH logged AS (
-  SELECT coalesce(application, '(unknown)') AS application, user_id,
-         array_to_string(roles, ', ') AS role, department,
-         date_trunc($by, local_time) AS period_start, count(*) AS requests
+  SELECT coalesce(application, '(unknown)') AS application, user_id, roles, department,
+         date_trunc($by, day) AS period_start, count(*) AS requests
   FROM period
   WHERE kind = 'access' AND decision IN ('allow', 'emergency', 'would-deny')
     AND user_id IS NOT NULL
   GROUP BY 1, 2, 3, 4, 5),
 uses AS (
-  SELECT l.application, l.user_id, coalesce(s.role, l.role) AS role,
+  SELECT l.application, l.user_id, coalesce(s.role, array_to_string(l.roles, ', ')) AS role,
          coalesce(s.department, l.department) AS department, l.period_start, l.requests
   FROM logged l LEFT JOIN staff s ON s.user_id = l.user_id),
 staff_roles AS (
