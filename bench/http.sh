@@ -17,7 +17,7 @@
 # PASS/MISS against the targets, and a full verification of the zegel-on log.
 #
 # Usage:  bench/http.sh
-# Env:    DURATION=10 (s per measurement)  WARMUP=2 (s)  CONNS="1 16 64"  THREADS=1 (wrk -t)
+# Env:    DURATION=10 (s per measurement)  WARMUP=2 (s)  CONNS="1 16 64" ("": paced cells only)  THREADS=1 (wrk -t)
 #         PACED_CONNS=16  PACE_MS=16 (mean pause per connection; PACED_CONNS="" skips them)
 #         NOISY_PCT=10 RETRIES=1 (measure a cell again when other processes used more than
 #         NOISY_PCT% of the machine)  IDLE_WAIT_BUDGET=120 (s spent at most waiting for quiet)
@@ -32,7 +32,7 @@ set -euo pipefail
 
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
-CONNS=${CONNS:-"1 16 64"}
+CONNS=${CONNS-"1 16 64"}
 PACED_CONNS=${PACED_CONNS-16}
 PACE_MS=${PACE_MS:-16}
 NOISY_PCT=${NOISY_PCT:-10}
@@ -433,8 +433,10 @@ allowed=$(awk -v f="$FSYNC_MS" 'BEGIN { printf "%.3f", f + 0.3 }')
 echo "targets:"
 top=$(awk '{ print $NF }' <<<"$CONNS")
 for c in $CONNS; do [ "$c" = 64 ] && top=64; done
-r=$(awk -v a="${RPS[zegel-on,$top]}" -v b="${RPS[nginx,$top]}" 'BEGIN { printf "%.2f", a / b }')
-echo "  $(verdict "$(awk -v r="$r" 'BEGIN { print (r >= 1.0) }')")  zegel-on throughput >= 1.0x nginx at $top connections: ${r}x"
+if [ -n "$top" ]; then # no closed-loop cells with CONNS=""
+    r=$(awk -v a="${RPS[zegel-on,$top]}" -v b="${RPS[nginx,$top]}" 'BEGIN { printf "%.2f", a / b }')
+    echo "  $(verdict "$(awk -v r="$r" 'BEGIN { print (r >= 1.0) }')")  zegel-on throughput >= 1.0x nginx at $top connections: ${r}x"
+fi
 for cell in "${CELLS[@]}"; do
     [ "${cell%% *}" = 16 ] || continue
     added=$(awk -v a="${P99[zegel-on,$cell]}" -v b="${P99[direct,$cell]}" 'BEGIN { printf "%.3f", a - b }')
@@ -442,9 +444,11 @@ for cell in "${CELLS[@]}"; do
 done
 echo "  $(verdict "$(awk -v h="${HWM[zegel-on]}" 'BEGIN { print (h < 30) }')")  zegel-on RSS < 30 MB: peak ${HWM[zegel-on]} MB (now ${RSS[zegel-on]} MB)"
 echo
-echo "the stack's floor at $top connections: hyper (zegel-bare-proxy) $(ratio "${RPS[hyper,$top]}" "${RPS[nginx,$top]}") nginx;"
-echo "  zegel-off $(ratio "${RPS[zegel-off,$top]}" "${RPS[hyper,$top]}") and zegel-on $(ratio "${RPS[zegel-on,$top]}" "${RPS[hyper,$top]}") of hyper's throughput"
-echo
+if [ -n "$top" ]; then
+    echo "the stack's floor at $top connections: hyper (zegel-bare-proxy) $(ratio "${RPS[hyper,$top]}" "${RPS[nginx,$top]}") nginx;"
+    echo "  zegel-off $(ratio "${RPS[zegel-off,$top]}" "${RPS[hyper,$top]}") and zegel-on $(ratio "${RPS[zegel-on,$top]}" "${RPS[hyper,$top]}") of hyper's throughput"
+    echo
+fi
 errors=0
 for k in "${!BAD[@]}"; do errors=$((errors + BAD[$k])); done
 for t in zegel-on zegel-off; do
