@@ -29,43 +29,6 @@ pub struct Tables {
     pub memory: Memory,
 }
 
-impl Tables {
-    /// Drops the directory tables none of `sql` names (a CSV read for nothing costs
-    /// ~0.1 s per 100,000 rows), and says so on stderr for each one given. A name is
-    /// found as a whole word, case-insensitively; a column or alias of the same name may
-    /// keep a table that is not needed, never the other way round.
-    pub fn keep_named_in(&mut self, sql: &[&str], what: &str) {
-        let dirs = [
-            (&STAFF, &mut self.staff, "--staff"),
-            (&PATIENTS, &mut self.patients, "--patients"),
-            (
-                &CARE_RELATIONS,
-                &mut self.care_relations,
-                "--care-relations",
-            ),
-        ];
-        for (dir, file, option) in dirs {
-            if file.is_some() && !sql.iter().any(|q| names(q, dir.name)) {
-                eprintln!(
-                    "note: {what} does not use the table {}; {option} is not read",
-                    dir.name
-                );
-                *file = None;
-            }
-        }
-    }
-}
-
-/// Whether `sql` has `name` as a whole word (not inside a longer identifier),
-/// ignoring case.
-pub fn names(sql: &str, name: &str) -> bool {
-    let (sql, name) = (sql.to_ascii_lowercase(), name.to_ascii_lowercase());
-    let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-    sql.match_indices(&name).any(|(i, _)| {
-        !word(sql[..i].chars().next_back()) && !word(sql[i + name.len()..].chars().next())
-    })
-}
-
 /// A context with every table registered.
 pub async fn open(tables: &Tables) -> Result<SessionContext, Error> {
     let mut config = SessionConfig::new().with_information_schema(true);
@@ -133,20 +96,5 @@ async fn head(store: &Store, chain_id: &str) -> Result<u64, Error> {
              run `zegel-analyzer verify` on this source",
             store.url()
         ))),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::names;
-
-    #[test]
-    fn a_table_is_named_as_a_whole_word() {
-        assert!(names("SELECT * FROM staff s", "staff"));
-        assert!(names("LEFT JOIN Staff\nON", "staff"));
-        assert!(names("(SELECT 1 FROM care_relations)", "care_relations"));
-        assert!(!names("max(r.staff_in_role)", "staff"));
-        assert!(!names("SELECT 1 FROM my_staff", "staff"));
-        assert!(!names("SELECT 1", "patients"));
     }
 }

@@ -4,6 +4,7 @@
 use super::Options;
 use super::texts::{self, Text};
 use crate::cli::{Lang, ReportName};
+use crate::directory::{CARE_RELATIONS, PATIENTS, STAFF};
 use crate::{Error, memory, query};
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::compute::cast;
@@ -24,6 +25,18 @@ pub enum Need {
 }
 
 impl Need {
+    /// Every directory table.
+    pub const ALL: [Need; 3] = [Need::Staff, Need::Patients, Need::CareRelations];
+
+    /// Its name in SQL.
+    pub fn table(self) -> &'static str {
+        match self {
+            Need::Staff => STAFF.name,
+            Need::Patients => PATIENTS.name,
+            Need::CareRelations => CARE_RELATIONS.name,
+        }
+    }
+
     /// The option that provides it.
     pub fn flag(self) -> &'static str {
         match self {
@@ -243,10 +256,22 @@ async fn collect(
 /// Whether `sql` has the placeholder `$name` (not just a longer name starting with it).
 fn uses(sql: &str, name: &str) -> bool {
     let tag = format!("${name}");
-    sql.match_indices(&tag).any(|(i, _)| {
-        let next = sql[i + tag.len()..].chars().next();
-        !next.is_some_and(|c| c.is_alphanumeric() || c == '_')
+    sql.match_indices(&tag)
+        .any(|(i, _)| !in_word(sql[i + tag.len()..].chars().next()))
+}
+
+/// Whether `sql` has `name` as a whole word (not inside a longer identifier), ignoring
+/// case: a table it may read.
+pub fn names(sql: &str, name: &str) -> bool {
+    let (sql, name) = (sql.to_ascii_lowercase(), name.to_ascii_lowercase());
+    sql.match_indices(&name).any(|(i, _)| {
+        !in_word(sql[..i].chars().next_back()) && !in_word(sql[i + name.len()..].chars().next())
     })
+}
+
+/// Whether `c` continues an identifier.
+fn in_word(c: Option<char>) -> bool {
+    c.is_some_and(|c| c.is_alphanumeric() || c == '_')
 }
 
 /// A batch as rows of JSON values: numbers stay numbers, lists become arrays of text,
@@ -391,5 +416,15 @@ mod tests {
         assert!(uses("WHERE a = $user)", "user"));
         assert!(!uses("WHERE a = $user_id", "user"));
         assert!(!uses("WHERE a = 1", "user"));
+    }
+
+    #[test]
+    fn a_table_is_named_as_a_whole_word() {
+        assert!(names("SELECT * FROM staff s", "staff"));
+        assert!(names("LEFT JOIN Staff\nON", "staff"));
+        assert!(names("(SELECT 1 FROM care_relations)", "care_relations"));
+        assert!(!names("max(r.staff_in_role)", "staff"));
+        assert!(!names("SELECT 1 FROM my_staff", "staff"));
+        assert!(!names("SELECT 1", "patients"));
     }
 }

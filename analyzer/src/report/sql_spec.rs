@@ -10,7 +10,7 @@
 
 use super::Options;
 use super::period::PERIOD_SQL;
-use super::section::{Need, Spec};
+use super::section::Spec;
 use datafusion::common::ScalarValue;
 use serde_json::{Map, Value, json};
 
@@ -23,7 +23,7 @@ pub fn document(opts: &Options, specs: &[Spec]) -> String {
     }
     let sections: Vec<Value> = (specs.iter())
         .map(|s| {
-            let needs: Vec<&str> = s.needs.iter().map(|n| need(*n)).collect();
+            let needs: Vec<&str> = s.needs.iter().map(|n| n.table()).collect();
             json!({ "id": s.id, "sql": s.sql, "needs": needs })
         })
         .collect();
@@ -36,14 +36,6 @@ pub fn document(opts: &Options, specs: &[Spec]) -> String {
         "sections": sections,
     });
     format!("{doc:#}\n")
-}
-
-fn need(n: Need) -> &'static str {
-    match n {
-        Need::Staff => "staff",
-        Need::Patients => "patients",
-        Need::CareRelations => "care_relations",
-    }
 }
 
 /// A parameter value with its SQL type.
