@@ -7,14 +7,15 @@ SPEC.json is what `zegel-analyzer report NAME --format sql` prints: the period v
 parameter values and each section's SQL. DuckDB gets the same tables (`access` over every
 Parquet file of the archive, `period` with the same bounds and local day, the directory
 CSVs) and runs every section's SQL unchanged, apart from the few functions that are
-spelled differently (listed in REWRITES). Prints one JSON line: rows per section, and the
-error of any section DuckDB could not run.
+spelled differently (listed in REWRITES). Prints one JSON line: rows and milliseconds per
+section, and the error of any section DuckDB could not run.
 """
 import argparse
 import datetime as dt
 import json
 import re
 import sys
+import time
 
 import duckdb
 
@@ -68,6 +69,7 @@ def main():
     con.execute(
         f"""CREATE VIEW period AS SELECT *,
               (time AT TIME ZONE '{tz}') AS local_time,
+              (time AT TIME ZONE '{tz}') AS wall_time,
               CAST(time AT TIME ZONE '{tz}' AS DATE) AS day
             FROM access WHERE time >= $from AND time < $to""".replace(
             "$from", f"TIMESTAMPTZ '{params['from'].isoformat()}'").replace(
@@ -82,14 +84,16 @@ def main():
             con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_csv('{path}', header=true)")
         else:
             con.execute(f"CREATE TABLE {name} ({cols})")
-    result = {"sections": {}, "errors": {}}
+    result = {"sections": {}, "errors": {}, "ms": {}}
     for s in spec["sections"]:
         sql = s["sql"]
         for pattern, repl in REWRITES:
             sql = pattern.sub(repl, sql)
         try:
+            started = time.monotonic()
             rows = con.execute(sql, params_for(sql, params)).fetchall()
             result["sections"][s["id"]] = len(rows)
+            result["ms"][s["id"]] = round((time.monotonic() - started) * 1000)
         except Exception as e:  # noqa: BLE001 - reported, not hidden
             result["errors"][s["id"]] = str(e).splitlines()[0][:200]
     json.dump(result, sys.stdout)

@@ -3,7 +3,7 @@
 //! `generate` (synthetic logs) -> `output` (tables).
 //!
 //! `query`: `session` builds a DataFusion context (its memory pool and spilling in
-//! `memory`) with the `access` table (`table` is
+//! `memory`, zegel's SQL functions in `functions`) with the `access` table (`table` is
 //! its schema; `provider` combines the sources and `pushdown` takes the seq and time
 //! bounds it can hand them: `partition` pages a database chain into batches built by
 //! `batch`, `parquet_dir` checks Parquet directories) and the CSV
@@ -21,6 +21,7 @@ pub mod batch;
 pub mod cli;
 pub mod directory;
 pub mod export;
+pub mod functions;
 pub mod generate;
 pub mod memory;
 pub mod output;

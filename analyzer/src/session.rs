@@ -39,6 +39,7 @@ pub async fn open(tables: &Tables) -> Result<SessionContext, Error> {
         .listing_table_ignore_subdirectory = false;
     let runtime = memory::runtime(&tables.memory)?;
     let ctx = SessionContext::new_with_config_rt(config, runtime);
+    crate::functions::register(&ctx);
     ctx.register_table(ACCESS, Arc::new(access_table(&tables.sources).await?))?;
     let dirs = [
         (&STAFF, &tables.staff),

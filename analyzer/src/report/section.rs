@@ -191,7 +191,15 @@ pub async fn run(ctx: &SessionContext, spec: &Spec, opts: &Options) -> Result<Se
             .push(texts::skipped(lang, &missing.join(", ")));
         return Ok(section);
     }
+    let started = std::time::Instant::now();
     let batches = collect(ctx, spec.sql, opts).await?;
+    let rows_out: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    tracing::debug!(
+        section = spec.id,
+        rows = rows_out,
+        ms = started.elapsed().as_millis() as u64,
+        "section ran"
+    );
     section.ran = true;
     if let Some(b) = batches.first() {
         section.columns = b

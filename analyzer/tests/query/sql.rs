@@ -116,3 +116,46 @@ async fn chain_filter_and_limit() {
     let r = rows(&ctx, "SELECT hash FROM access WHERE seq = 1").await;
     assert_eq!(r[0][0].len(), 64, "hash shown as hex");
 }
+
+/// `local_day` and `local_wall_time` (zegel's, fast) give what DataFusion's own
+/// conversions give, over the log and every minute around this year's clock changes.
+#[tokio::test]
+async fn local_day_and_wall_time_agree_with_datafusion() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = sqlite_log(dir.path(), "c1", 500).await;
+    let ctx = session(&[&url]).await;
+    for tz in ["Europe/Amsterdam", "America/St_Johns", "Asia/Kathmandu"] {
+        let zoned = format!("arrow_cast(t, 'Timestamp(Microsecond, Some(\"{tz}\"))')");
+        let differ = format!(
+            "SELECT count(*) FROM {{rows}} \
+             WHERE local_day(t, '{tz}') <> CAST({zoned} AS DATE) \
+                OR date_part('hour', local_wall_time(t, '{tz}')) <> date_part('hour', {zoned}) \
+                OR date_part('minute', local_wall_time(t, '{tz}')) <> date_part('minute', {zoned})"
+        );
+        let log = "(SELECT time AS t FROM access)";
+        assert_eq!(count(&ctx, &differ.replace("{rows}", log)).await, 0, "{tz}");
+        for (from, to) in [
+            ("2026-03-28T00:00:00", "2026-03-30T00:00:00"),
+            ("2026-10-24T00:00:00", "2026-10-26T00:00:00"),
+        ] {
+            let minutes = format!(
+                "(SELECT arrow_cast(m, 'Timestamp(Microsecond, Some(\"UTC\"))') AS t FROM \
+                 (SELECT unnest(range(TIMESTAMP '{from}', TIMESTAMP '{to}', INTERVAL '1 minute')) AS m))"
+            );
+            let sql = differ.replace("{rows}", &minutes);
+            assert_eq!(count(&ctx, &sql).await, 0, "{tz} {from}");
+            let all = format!("SELECT count(*) FROM {minutes}");
+            assert_eq!(
+                count(&ctx, &all).await,
+                48 * 60,
+                "the series has every minute"
+            );
+        }
+    }
+    let bad = ctx
+        .sql("SELECT local_day(time, 'Europe/Amsterdm') FROM access")
+        .await
+        .expect("plans");
+    let e = bad.collect().await.expect_err("an unknown zone fails");
+    assert!(e.to_string().contains("is not a time zone name"), "{e}");
+}
