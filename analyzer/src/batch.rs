@@ -3,10 +3,10 @@
 
 use crate::table::{COLUMNS, Getter, role_field, seq_value};
 use datafusion::arrow::array::{
-    ArrayRef, FixedSizeBinaryBuilder, Int64Builder, ListBuilder, StringBuilder,
+    ArrayRef, FixedSizeBinaryBuilder, Int64Builder, ListBuilder, StringBuilder, StringViewBuilder,
     TimestampMicrosecondBuilder,
 };
-use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use std::sync::Arc;
@@ -20,18 +20,27 @@ pub fn build(
     chain_id: &str,
     records: &[SealedRecord],
 ) -> Result<RecordBatch, ArrowError> {
-    let columns: Vec<ArrayRef> = projection
-        .iter()
-        .map(|&i| column(COLUMNS[i].getter, chain_id, records))
+    let columns: Vec<ArrayRef> = (projection.iter().enumerate())
+        .map(|(k, &i)| {
+            let views = schema.field(k).data_type() == &DataType::Utf8View;
+            column(COLUMNS[i].getter, views, chain_id, records)
+        })
         .collect();
     // An empty projection (e.g. `count(*)`) still has to carry the row count.
     let options = RecordBatchOptions::new().with_row_count(Some(records.len()));
     RecordBatch::try_new_with_options(Arc::clone(schema), columns, &options)
 }
 
-fn column(getter: Getter, chain_id: &str, records: &[SealedRecord]) -> ArrayRef {
+/// Column `getter` of `records`; text as string views when `views` (the `access` table),
+/// else as `Utf8` (archive files).
+fn column(getter: Getter, views: bool, chain_id: &str, records: &[SealedRecord]) -> ArrayRef {
     let n = records.len();
     match getter {
+        Getter::ChainId if views => {
+            let mut b = StringViewBuilder::with_capacity(n);
+            records.iter().for_each(|_| b.append_value(chain_id));
+            Arc::new(b.finish())
+        }
         Getter::ChainId => {
             let mut b = StringBuilder::with_capacity(n, n * chain_id.len());
             records.iter().for_each(|_| b.append_value(chain_id));
@@ -47,6 +56,7 @@ fn column(getter: Getter, chain_id: &str, records: &[SealedRecord]) -> ArrayRef 
             records.iter().for_each(|r| b.append_value(r.event.time_us));
             Arc::new(b.finish())
         }
+        Getter::Text(f) if views => text_views(records, f),
         Getter::Text(f) => text(records, f),
         Getter::Int(f) => {
             let mut b = Int64Builder::with_capacity(n);
@@ -64,6 +74,12 @@ fn text(records: &[SealedRecord], f: fn(&zegel_audit::Event) -> Option<&str>) ->
         .map(|r| f(&r.event).map_or(0, str::len))
         .sum();
     let mut b = StringBuilder::with_capacity(records.len(), bytes);
+    records.iter().for_each(|r| b.append_option(f(&r.event)));
+    Arc::new(b.finish())
+}
+
+fn text_views(records: &[SealedRecord], f: fn(&zegel_audit::Event) -> Option<&str>) -> ArrayRef {
+    let mut b = StringViewBuilder::with_capacity(records.len());
     records.iter().for_each(|r| b.append_option(f(&r.event)));
     Arc::new(b.finish())
 }
@@ -96,7 +112,8 @@ mod tests {
     use super::*;
     use crate::table::access_schema;
     use datafusion::arrow::array::{
-        Array, AsArray, FixedSizeBinaryArray, Int64Array, StringArray, TimestampMicrosecondArray,
+        Array, AsArray, FixedSizeBinaryArray, Int64Array, StringViewArray,
+        TimestampMicrosecondArray,
     };
     use zegel_audit::{Action, Decision, Event, EventKind};
 
@@ -142,10 +159,10 @@ mod tests {
     /// Reads row `i` of a full-schema batch back into a record.
     fn read_back(batch: &RecordBatch, i: usize) -> (String, SealedRecord) {
         let s = |name: &str| -> Option<String> {
-            let a: &StringArray = batch
+            let a: &StringViewArray = batch
                 .column_by_name(name)
-                .and_then(|c| c.as_string_opt::<i32>())
-                .unwrap_or_else(|| panic!("{name} is a string column"));
+                .and_then(|c| c.as_string_view_opt())
+                .unwrap_or_else(|| panic!("{name} is a string view column"));
             a.is_valid(i).then(|| a.value(i).to_owned())
         };
         let int = |name: &str| -> Option<i64> {

@@ -4,8 +4,8 @@
 //! table, so a wrong file is named instead of failing somewhere in the middle of a query.
 
 use crate::Error;
-use crate::table::access_schema;
-use datafusion::arrow::datatypes::Schema;
+use crate::table::{access_schema, file_schema};
+use datafusion::arrow::datatypes::{DataType, Schema};
 use datafusion::catalog::TableProvider;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
@@ -75,7 +75,7 @@ fn check_file(file: &Path) -> Result<(), Error> {
 /// may declare a column nullable that `access` declares not null (the values are what
 /// count); names and types must match.
 pub fn schema_difference(found: &Schema) -> Option<String> {
-    let want = access_schema();
+    let want = file_schema();
     let mut problems = Vec::new();
     for w in want.fields() {
         match found.field_with_name(w.name()) {
@@ -84,7 +84,7 @@ pub fn schema_difference(found: &Schema) -> Option<String> {
                 w.name(),
                 w.data_type()
             )),
-            Ok(f) if !f.data_type().equals_datatype(w.data_type()) => problems.push(format!(
+            Ok(f) if !same_type(f.data_type(), w.data_type()) => problems.push(format!(
                 "column {} is {}, expected {}",
                 w.name(),
                 f.data_type(),
@@ -99,4 +99,13 @@ pub fn schema_difference(found: &Schema) -> Option<String> {
         }
     }
     (!problems.is_empty()).then(|| problems.join("; "))
+}
+
+/// Whether a file's column type reads as the `access` type: text may be stored with any
+/// string type (archives say `Utf8`; `query --format parquet` writes `Utf8View`, as the
+/// table reads text).
+fn same_type(found: &DataType, want: &DataType) -> bool {
+    let text =
+        |t: &DataType| matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
+    found.equals_datatype(want) || (text(found) && text(want))
 }

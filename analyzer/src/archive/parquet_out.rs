@@ -12,7 +12,7 @@
 use crate::Error;
 use crate::archive::manifest::{FileEntry, io, partial_name, sha256_file};
 use crate::batch;
-use crate::table::{COLUMNS, access_schema};
+use crate::table::{COLUMNS, file_schema};
 use chrono::{DateTime, NaiveDate};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
@@ -87,7 +87,7 @@ impl DateFiles {
         if self.open.is_none() {
             self.open = Some(self.create(date, records[0].seq)?);
         }
-        let schema = access_schema();
+        let schema = file_schema();
         let all: Vec<usize> = (0..COLUMNS.len()).collect();
         let b = batch::build(&schema, &all, &self.chain_id, records)?;
         if let Some(o) = self.open.as_mut() {
@@ -117,7 +117,7 @@ impl DateFiles {
                 .set_column_bloom_filter_fpp(ColumnPath::from(col), BLOOM_FPP);
         }
         let props = props.build();
-        let writer = ArrowWriter::try_new(file, access_schema(), Some(props))
+        let writer = ArrowWriter::try_new(file, file_schema(), Some(props))
             .map_err(|e| parquet_error(&partial, &e))?;
         Ok(Open {
             date,

@@ -5,7 +5,7 @@
 use crate::Error;
 use crate::table::role_field;
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, FixedSizeBinaryArray, Int64Array, ListArray, StringArray,
+    Array, ArrayRef, AsArray, FixedSizeBinaryArray, Int64Array, ListArray, StringViewArray,
 };
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Int64Type};
@@ -87,7 +87,7 @@ const INT_COLUMNS: [&str; 3] = ["seq", "time", "status"];
 
 /// One batch's columns, typed.
 pub struct Rows {
-    texts: Vec<StringArray>,
+    texts: Vec<StringViewArray>,
     ints: Vec<Int64Array>,
     roles: ListArray,
     hash: FixedSizeBinaryArray,
@@ -99,8 +99,8 @@ impl Rows {
     pub fn new(batch: &RecordBatch) -> Result<Self, Error> {
         let texts = (TEXT_COLUMNS.iter())
             .map(|n| {
-                Ok(column(batch, n, &DataType::Utf8)?
-                    .as_string::<i32>()
+                Ok(column(batch, n, &DataType::Utf8View)?
+                    .as_string_view()
                     .clone())
             })
             .collect::<Result<_, Error>>()?;
