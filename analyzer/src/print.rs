@@ -5,8 +5,9 @@ use crate::cli::Format;
 use crate::{Error, query};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use datafusion::arrow::array::{Array, ArrayRef, StringArray};
-use datafusion::arrow::datatypes::{DataType, Field, Schema};
-use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::execution::SendableRecordBatchStream;
 use futures_util::StreamExt;
@@ -228,11 +229,38 @@ async fn parquet(mut stream: SendableRecordBatchStream, target: &Target) -> Resu
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         .build();
-    let mut w = ArrowWriter::try_new(target.open()?, stream.schema(), Some(props))
+    let schema = plain_text_schema(&stream.schema());
+    let mut w = ArrowWriter::try_new(target.open()?, Arc::clone(&schema), Some(props))
         .map_err(|e| target.error(e))?;
     while let Some(batch) = next(&mut stream).await? {
+        let batch = plain_text(&batch, &schema)?;
         w.write(&batch).map_err(|e| target.error(e))?;
     }
     w.close().map_err(|e| target.error(e))?;
     Ok(())
+}
+
+/// `schema` with string views as `Utf8`: the table reads text as views, but files are
+/// written with plain strings, as archives are, so that tools without view support read
+/// them too.
+fn plain_text_schema(schema: &Schema) -> SchemaRef {
+    let fields: Vec<Field> = (schema.fields().iter())
+        .map(|f| match f.data_type() {
+            DataType::Utf8View => f.as_ref().clone().with_data_type(DataType::Utf8),
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    Arc::new(Schema::new(fields))
+}
+
+fn plain_text(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch, Error> {
+    let columns = (batch.columns().iter().zip(schema.fields()))
+        .map(|(c, f)| Ok(cast(c, f.data_type())?))
+        .collect::<Result<Vec<ArrayRef>, Error>>()?;
+    let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
+    Ok(RecordBatch::try_new_with_options(
+        Arc::clone(schema),
+        columns,
+        &options,
+    )?)
 }

@@ -1,9 +1,15 @@
 //! Several sources as one table, and Parquet written by `query` read back as a source.
 
 use crate::common::{count, lines, rows, session, sqlite_log};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Schema};
+use datafusion::arrow::record_batch::RecordBatch;
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use std::fs::File;
 use std::path::Path;
 use zegel_analyzer::cli::{Format, QueryArgs};
-use zegel_analyzer::{Error, query};
+use zegel_analyzer::{Error, query, table};
 
 fn args(sql: &str, sources: &[&str], format: Format, output: Option<&Path>) -> QueryArgs {
     QueryArgs {
@@ -66,6 +72,67 @@ async fn parquet_written_by_query_reads_back_the_same() {
     // A database and the Parquet export of it: every record twice.
     let both = session(&[&url, &pq_dir]).await;
     assert_eq!(count(&both, "SELECT count(*) FROM access").await, 6000);
+    // The files store text as plain Utf8, as archives do.
+    assert_eq!(
+        types(&file_schema(&pq.join("part-0.parquet"))),
+        types(&table::file_schema())
+    );
+}
+
+/// A Parquet source whose text columns are string views (as other arrow writers may
+/// write them) reads as one stored as Utf8.
+#[tokio::test]
+async fn parquet_with_string_views_reads_the_same() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = sqlite_log(dir.path(), "c1", 300).await;
+    let (plain, views) = (dir.path().join("plain"), dir.path().join("views"));
+    for d in [&plain, &views] {
+        std::fs::create_dir(d).expect("mkdir");
+    }
+    let file = plain.join("all.parquet");
+    query::run(&args(
+        "SELECT * FROM access",
+        &[&url],
+        Format::Parquet,
+        Some(&file),
+    ))
+    .await
+    .expect("export");
+    let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(&file).expect("open"))
+        .expect("reader")
+        .build()
+        .expect("build");
+    let out = File::create(views.join("all.parquet")).expect("create");
+    let mut w = ArrowWriter::try_new(out, table::access_schema(), None).expect("writer");
+    for batch in reader {
+        let batch = batch.expect("batch");
+        let columns = (batch.columns().iter().zip(table::access_schema().fields()))
+            .map(|(c, f)| cast(c, f.data_type()).expect("cast"))
+            .collect();
+        let batch = RecordBatch::try_new(table::access_schema(), columns).expect("batch");
+        w.write(&batch).expect("write");
+    }
+    w.close().expect("close");
+    assert_eq!(
+        types(&file_schema(&views.join("all.parquet"))),
+        types(&table::access_schema())
+    );
+    let (a, b) = (plain.display().to_string(), views.display().to_string());
+    let (a, b) = (session(&[&a]).await, session(&[&b]).await);
+    let sql = "SELECT * FROM access ORDER BY seq";
+    assert_eq!(rows(&a, sql).await, rows(&b, sql).await);
+}
+
+fn types(schema: &Schema) -> Vec<(String, DataType)> {
+    (schema.fields().iter())
+        .map(|f| (f.name().clone(), f.data_type().clone()))
+        .collect()
+}
+
+fn file_schema(file: &Path) -> Schema {
+    let f = File::open(file).expect("open");
+    let builder = ParquetRecordBatchReaderBuilder::try_new(f).expect("reader");
+    builder.schema().as_ref().clone()
 }
 
 #[tokio::test]
