@@ -368,3 +368,32 @@ fn archive_bloom_filters_hold_every_patient_and_user() {
     assert!(in_log.lines().count() > 2, "{in_log}");
     assert_eq!(in_archive, in_log);
 }
+
+/// `seq` and `time` are stored as deltas (a few bits a value; every report reads `time`),
+/// and the archive still verifies and reads back the same times.
+#[test]
+fn archive_stores_seq_and_time_as_deltas() {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    use parquet::basic::Encoding;
+
+    let log = Log::new();
+    log.generate(&["--records", "3000"]);
+    assert!(log.archive().status.success());
+    let files: Vec<PathBuf> = (walk(&log.p("archive")).into_iter())
+        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .collect();
+    assert!(!files.is_empty());
+    for file in &files {
+        let f = std::fs::File::open(file).expect("open");
+        let builder = ParquetRecordBatchReaderBuilder::try_new(f).expect("footer");
+        for group in builder.metadata().row_groups() {
+            for c in group.columns() {
+                let name = c.column_path().string();
+                let delta = c.encodings().any(|e| e == Encoding::DELTA_BINARY_PACKED);
+                let want = name == "seq" || name == "time";
+                assert_eq!(delta, want, "{}: column {name}", file.display());
+            }
+        }
+    }
+    assert!(log.verify(true).status.success(), "the archive verifies");
+}

@@ -7,7 +7,8 @@
 //! name and renamed when complete and synced. Pages are Snappy-compressed; a reader takes
 //! any codec, so archives written with zstd before stay readable. Row groups carry bloom
 //! filters of `patient_id` and `user_id` ([`BLOOM_COLUMNS`]); archives written without
-//! them read the same, only slower for one patient or user.
+//! them read the same, only slower for one patient or user. `seq` and `time` are stored
+//! as deltas ([`DELTA_COLUMNS`]); older archives with plain ones read the same.
 
 use crate::Error;
 use crate::archive::manifest::{FileEntry, io, partial_name, sha256_file};
@@ -15,7 +16,7 @@ use crate::batch;
 use crate::table::{COLUMNS, file_schema};
 use chrono::{DateTime, NaiveDate};
 use parquet::arrow::ArrowWriter;
-use parquet::basic::Compression;
+use parquet::basic::{Compression, Encoding};
 use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
 use std::fs::File;
@@ -31,6 +32,11 @@ const BLOOM_COLUMNS: [&str; 2] = ["patient_id", "user_id"];
 /// False-positive rate of those bloom filters: one day file in a hundred without the
 /// value is read anyway.
 const BLOOM_FPP: f64 = 0.01;
+
+/// Columns that rise through a file (`seq` by one, `time` by milliseconds): stored as
+/// deltas, a few bits a value instead of eight bytes, so every query that reads `time`
+/// (each report's period) reads and decodes less.
+const DELTA_COLUMNS: [&str; 2] = ["seq", "time"];
 
 struct Open {
     date: NaiveDate,
@@ -115,6 +121,11 @@ impl DateFiles {
             props = props
                 .set_column_bloom_filter_enabled(ColumnPath::from(col), true)
                 .set_column_bloom_filter_fpp(ColumnPath::from(col), BLOOM_FPP);
+        }
+        for col in DELTA_COLUMNS {
+            props = props
+                .set_column_dictionary_enabled(ColumnPath::from(col), false)
+                .set_column_encoding(ColumnPath::from(col), Encoding::DELTA_BINARY_PACKED);
         }
         let props = props.build();
         let writer = ArrowWriter::try_new(file, file_schema(), Some(props))
