@@ -3,10 +3,11 @@
 
 use crate::table::{COLUMNS, Getter, role_field, seq_value};
 use datafusion::arrow::array::{
-    ArrayRef, FixedSizeBinaryBuilder, Int64Builder, ListBuilder, StringBuilder, StringViewBuilder,
+    ArrayRef, FixedSizeBinaryBuilder, Int64Builder, ListBuilder, StringBuilder,
     TimestampMicrosecondBuilder,
 };
-use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use std::sync::Arc;
@@ -20,27 +21,19 @@ pub fn build(
     chain_id: &str,
     records: &[SealedRecord],
 ) -> Result<RecordBatch, ArrowError> {
-    let columns: Vec<ArrayRef> = (projection.iter().enumerate())
-        .map(|(k, &i)| {
-            let views = schema.field(k).data_type() == &DataType::Utf8View;
-            column(COLUMNS[i].getter, views, chain_id, records)
-        })
-        .collect();
+    // Text is built as `Utf8` and cast to the schema's type: the `access` table's string
+    // views then point into that buffer (archive files keep `Utf8`).
+    let columns = (projection.iter().zip(schema.fields()))
+        .map(|(&i, f)| cast(&column(COLUMNS[i].getter, chain_id, records), f.data_type()))
+        .collect::<Result<Vec<ArrayRef>, ArrowError>>()?;
     // An empty projection (e.g. `count(*)`) still has to carry the row count.
     let options = RecordBatchOptions::new().with_row_count(Some(records.len()));
     RecordBatch::try_new_with_options(Arc::clone(schema), columns, &options)
 }
 
-/// Column `getter` of `records`; text as string views when `views` (the `access` table),
-/// else as `Utf8` (archive files).
-fn column(getter: Getter, views: bool, chain_id: &str, records: &[SealedRecord]) -> ArrayRef {
+fn column(getter: Getter, chain_id: &str, records: &[SealedRecord]) -> ArrayRef {
     let n = records.len();
     match getter {
-        Getter::ChainId if views => {
-            let mut b = StringViewBuilder::with_capacity(n);
-            records.iter().for_each(|_| b.append_value(chain_id));
-            Arc::new(b.finish())
-        }
         Getter::ChainId => {
             let mut b = StringBuilder::with_capacity(n, n * chain_id.len());
             records.iter().for_each(|_| b.append_value(chain_id));
@@ -56,7 +49,6 @@ fn column(getter: Getter, views: bool, chain_id: &str, records: &[SealedRecord])
             records.iter().for_each(|r| b.append_value(r.event.time_us));
             Arc::new(b.finish())
         }
-        Getter::Text(f) if views => text_views(records, f),
         Getter::Text(f) => text(records, f),
         Getter::Int(f) => {
             let mut b = Int64Builder::with_capacity(n);
@@ -74,12 +66,6 @@ fn text(records: &[SealedRecord], f: fn(&zegel_audit::Event) -> Option<&str>) ->
         .map(|r| f(&r.event).map_or(0, str::len))
         .sum();
     let mut b = StringBuilder::with_capacity(records.len(), bytes);
-    records.iter().for_each(|r| b.append_option(f(&r.event)));
-    Arc::new(b.finish())
-}
-
-fn text_views(records: &[SealedRecord], f: fn(&zegel_audit::Event) -> Option<&str>) -> ArrayRef {
-    let mut b = StringViewBuilder::with_capacity(records.len());
     records.iter().for_each(|r| b.append_option(f(&r.event)));
     Arc::new(b.finish())
 }

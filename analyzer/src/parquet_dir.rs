@@ -102,8 +102,8 @@ pub fn schema_difference(found: &Schema) -> Option<String> {
 }
 
 /// Whether a file's column type reads as the `access` type: text may be stored with any
-/// string type (archives say `Utf8`; `query --format parquet` writes `Utf8View`, as the
-/// table reads text).
+/// string type (zegel writes `Utf8`; other arrow writers may write views or large
+/// strings, and the table reads them all as views).
 fn same_type(found: &DataType, want: &DataType) -> bool {
     let text =
         |t: &DataType| matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
