@@ -13,7 +13,7 @@ SELECT day, count(*) AS records, count(DISTINCT patient_id) AS patients,
        sum(CASE WHEN decision = 'emergency' THEN 1 ELSE 0 END) AS emergencies,
        min(local_time) AS first_time, max(local_time) AS last_time
 FROM period
-WHERE kind = 'access' AND user_id = $user
+WHERE user_id = $user AND kind = 'access'
 GROUP BY day
 ORDER BY day";
 
@@ -25,7 +25,7 @@ SELECT patient_id, count(*) AS records,
        min(local_time) AS first_time, max(local_time) AS last_time,
        array_sort(array_agg(DISTINCT resource_type)) AS resources
 FROM period
-WHERE kind = 'access' AND user_id = $user AND patient_id IS NOT NULL
+WHERE user_id = $user AND kind = 'access' AND patient_id IS NOT NULL
 GROUP BY patient_id
 ORDER BY first_time, patient_id";
 
@@ -35,7 +35,7 @@ SELECT local_time AS time, patient_id, application, resource_type, resource_id, 
        action, decision, emergency_justification AS justification, reason AS refusal,
        array_to_string(roles, ', ') AS role, department, access_point
 FROM period
-WHERE kind = 'access' AND user_id = $user
+WHERE user_id = $user AND kind = 'access'
 ORDER BY time, chain_id, seq";
 
 /// The sections, in order (also listed by `--format sql`).

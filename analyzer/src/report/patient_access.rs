@@ -20,7 +20,7 @@ SELECT to_char(min(local_time), '%Y-%m-%d %H:%M')
        decision = 'emergency' AS emergency, emergency_justification AS justification,
        purpose_of_use, count(*) AS times
 FROM (SELECT *, array_to_string(roles, ', ') AS role FROM period
-      WHERE kind = 'access' AND patient_id = $patient
+      WHERE patient_id = $patient AND kind = 'access'
         AND decision IN ('allow', 'emergency', 'would-deny'))
 GROUP BY day, organisation, role, department, responsible_user, user_id, user_name,
          application, resource_type, interaction, action, decision,
@@ -32,7 +32,7 @@ pub const DENIED: &str = "\
 SELECT local_time AS time, organisation, array_to_string(roles, ', ') AS role, department,
        user_id, user_name, application, resource_type AS data, interaction, action
 FROM period
-WHERE kind = 'access' AND patient_id = $patient AND decision IN ('deny', 'reject')
+WHERE patient_id = $patient AND kind = 'access' AND decision IN ('deny', 'reject')
 ORDER BY time, seq";
 
 /// The sections, in order (also listed by `--format sql`).

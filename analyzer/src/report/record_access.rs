@@ -16,7 +16,7 @@ SELECT a.user_id, max(coalesce(s.name, a.user_name)) AS name,
        sum(CASE WHEN a.decision = 'emergency' THEN 1 ELSE 0 END) AS emergencies,
        min(a.local_time) AS first_time, max(a.local_time) AS last_time
 FROM period a LEFT JOIN staff s ON s.user_id = a.user_id
-WHERE a.kind = 'access' AND a.patient_id = $patient
+WHERE a.patient_id = $patient AND a.kind = 'access'
 GROUP BY a.user_id
 ORDER BY first_time, a.user_id";
 
@@ -28,7 +28,7 @@ SELECT a.local_time AS time, a.user_id, coalesce(s.name, a.user_name) AS name,
        a.emergency_justification AS justification,
        a.reason AS refusal, a.access_point
 FROM period a LEFT JOIN staff s ON s.user_id = a.user_id
-WHERE a.kind = 'access' AND a.patient_id = $patient
+WHERE a.patient_id = $patient AND a.kind = 'access'
 ORDER BY time, a.chain_id, a.seq";
 
 /// The sections, in order (also listed by `--format sql`).
