@@ -78,7 +78,8 @@ pub struct ExportArgs {
 pub struct MemoryArgs {
     /// Memory the query engine may hold (sorts, groups, joins), e.g. 2GiB or 512MiB;
     /// beyond it sorts and groups spill to --spill-dir, and joins run again as
-    /// sort-merge joins that spill. `unlimited`: no limit, nothing spills.
+    /// sort-merge joins that spill. `auto`: half the memory of the machine (or of its
+    /// cgroup, if smaller). `unlimited`: no limit, nothing spills.
     #[arg(long, env = "ZEGEL_MEMORY_LIMIT", default_value = crate::memory::DEFAULT_LIMIT,
           value_parser = crate::memory::Limit::parse)]
     pub memory_limit: crate::memory::Limit,

@@ -1,6 +1,7 @@
 //! How much memory a query may hold, and what happens beyond it.
 //!
-//! Every session runs under a memory pool (`--memory-limit`, default 2 GiB): sorts and
+//! Every session runs under a memory pool (`--memory-limit`, default `auto`: half the
+//! memory of the machine, or of its cgroup when that is smaller): sorts and
 //! aggregations that would exceed their share spill to files in `--spill-dir` (the
 //! system's temporary directory unless given) and go on. A hash join cannot spill in
 //! DataFusion 55: when its build side does not fit, the query fails with "resources
@@ -17,8 +18,11 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// The default `--memory-limit`.
-pub const DEFAULT_LIMIT: &str = "2GiB";
+/// The default `--memory-limit`: see [`auto_limit`].
+pub const DEFAULT_LIMIT: &str = "auto";
+
+/// The `auto` limit where the machine's memory cannot be read.
+pub const FALLBACK_LIMIT: u64 = 2 << 30;
 
 /// Smallest limit accepted: below this the merges of spilled sorts run out of memory
 /// themselves.
@@ -78,13 +82,16 @@ pub fn parse_limit(s: &str) -> Result<Option<u64>, String> {
     if t.eq_ignore_ascii_case("unlimited") {
         return Ok(None);
     }
+    if t.eq_ignore_ascii_case("auto") {
+        return Ok(Some(auto_limit()));
+    }
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(t.len());
     let (number, unit) = t.split_at(split);
-    let number: f64 = number
-        .parse()
-        .map_err(|_| format!("{s:?} is not a size such as 2GiB, 512MiB or unlimited"))?;
+    let number: f64 = number.parse().map_err(|_| {
+        format!("{s:?} is not a size such as 2GiB or 512MiB, nor auto or unlimited")
+    })?;
     let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "kib" | "k" => 1 << 10,
@@ -108,6 +115,35 @@ pub fn parse_limit(s: &str) -> Result<Option<u64>, String> {
         ));
     }
     Ok(Some(bytes as u64))
+}
+
+/// The `auto` limit: half the memory this process can have, which is the machine's
+/// (`MemTotal` in `/proc/meminfo`) or its cgroup's (`memory.max`) when that is smaller;
+/// the other half stays for the page cache the Parquet reads go through. At least
+/// [`MIN_LIMIT`]; [`FALLBACK_LIMIT`] where neither can be read (not Linux).
+pub fn auto_limit() -> u64 {
+    let read = |path: &str| std::fs::read_to_string(path).ok();
+    let machine = read("/proc/meminfo").and_then(|t| mem_total(&t));
+    let cgroup = read("/sys/fs/cgroup/memory.max").and_then(|t| cgroup_max(&t));
+    let available = machine.into_iter().chain(cgroup).min();
+    available.map_or(FALLBACK_LIMIT, |b| (b / 2).max(MIN_LIMIT))
+}
+
+/// Bytes of the `MemTotal:` line of `/proc/meminfo` (given in kB, meaning KiB).
+fn mem_total(meminfo: &str) -> Option<u64> {
+    let line = meminfo.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u64 = line["MemTotal:".len()..]
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    kib.checked_mul(1024)
+}
+
+/// A cgroup v2 `memory.max`: bytes, or `None` for `max` (no limit).
+fn cgroup_max(text: &str) -> Option<u64> {
+    text.trim().parse().ok()
 }
 
 /// Whether `e` is the memory pool refusing an allocation.
@@ -174,6 +210,24 @@ mod tests {
         assert_eq!(parse_limit("300MB"), Ok(Some(300_000_000)));
         assert_eq!(parse_limit("134217728"), Ok(Some(MIN_LIMIT)));
         assert_eq!(parse_limit("Unlimited"), Ok(None));
+        assert_eq!(parse_limit("auto"), Ok(Some(auto_limit())));
+    }
+
+    #[test]
+    fn auto_is_half_the_smaller_of_machine_and_cgroup() {
+        let meminfo = "MemTotal:       24634980 kB\nMemFree:         1000 kB\n";
+        assert_eq!(mem_total(meminfo), Some(24_634_980 * 1024));
+        assert_eq!(mem_total("MemFree: 1 kB\n"), None);
+        assert_eq!(cgroup_max("max\n"), None);
+        assert_eq!(cgroup_max("4294967296\n"), Some(4 << 30));
+        let auto = auto_limit();
+        assert!(auto >= MIN_LIMIT, "{auto}");
+        if let Some(total) = std::fs::read_to_string("/proc/meminfo")
+            .ok()
+            .and_then(|t| mem_total(&t))
+        {
+            assert!(auto <= total / 2, "{auto} of {total}");
+        }
     }
 
     #[test]
