@@ -26,7 +26,8 @@ pub const DEFAULT_LIMIT: &str = "auto";
 pub const FALLBACK_LIMIT: u64 = 2 << 30;
 
 /// Smallest limit accepted: below this the merges of spilled sorts run out of memory
-/// themselves.
+/// themselves (the pool gets seven eighths of it; a 3M-row join still answers under it,
+/// `tests/query/memory.rs`).
 pub const MIN_LIMIT: u64 = 128 << 20;
 
 /// The memory settings of a session.
