@@ -2,6 +2,11 @@
 //! the `access` schema (as `query --format parquet` writes it from `SELECT * FROM
 //! access`). Each file's footer is checked before the directory becomes part of the
 //! table, so a wrong file is named instead of failing somewhere in the middle of a query.
+//!
+//! The footers are read through DataFusion's own metadata reader into the session's
+//! footer cache ([`crate::memory`]), several at a time: the check then costs the scans
+//! nothing, where reading each footer twice (once here, once in the first scan) was a
+//! large part of a report over an archive of thousands of files.
 
 use crate::Error;
 use crate::table::{access_schema, file_schema};
@@ -11,12 +16,27 @@ use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use datafusion::datasource::physical_plan::parquet::metadata::DFParquetMetadata;
+use datafusion::execution::object_store::ObjectStoreUrl;
+use datafusion::execution::runtime_env::RuntimeEnv;
+use datafusion::object_store::path::Path as StorePath;
+use datafusion::object_store::{ObjectStore, ObjectStoreExt};
+use futures_util::{StreamExt, TryStreamExt, stream};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Checks every Parquet file under `dir` and returns a table over them.
-pub fn open(dir: &Path) -> Result<Arc<dyn TableProvider>, Error> {
+/// Bytes read from the end of a file in the first read of its footer. DataFusion's
+/// default, 512 KiB, is a whole file of a quiet day, read to be thrown away; the tail
+/// zegel writes (footer and page index; the bloom filters stand after their row group)
+/// is a few tens of KiB, and a larger footer is read with a second request.
+pub const FOOTER_HINT: usize = 64 * 1024;
+
+/// Footers read at once while checking a directory.
+const CHECK_CONCURRENCY: usize = 16;
+
+/// Checks every Parquet file under `dir`, caching their footers in `runtime`, and
+/// returns a table over them.
+pub async fn open(dir: &Path, runtime: &RuntimeEnv) -> Result<Arc<dyn TableProvider>, Error> {
     let files = parquet_files(dir)?;
     if files.is_empty() {
         return Err(Error::Usage(format!(
@@ -24,13 +44,15 @@ pub fn open(dir: &Path) -> Result<Arc<dyn TableProvider>, Error> {
             dir.display()
         )));
     }
-    for f in &files {
-        check_file(f)?;
-    }
+    let store = runtime.object_store(ObjectStoreUrl::local_filesystem())?;
+    stream::iter(files.iter().map(|f| check_file(f, store.as_ref(), runtime)))
+        .buffered(CHECK_CONCURRENCY)
+        .try_collect::<Vec<()>>()
+        .await?;
     let abs = dir.canonicalize().map_err(|e| io_error(dir, e))?;
     let url = ListingTableUrl::parse(format!("{}/", abs.display()))?;
-    let options =
-        ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+    let format = ParquetFormat::default().with_metadata_size_hint(Some(FOOTER_HINT));
+    let options = ListingOptions::new(Arc::new(format)).with_file_extension(".parquet");
     let config = ListingTableConfig::new(url)
         .with_listing_options(options)
         .with_schema(access_schema());
@@ -59,16 +81,31 @@ fn parquet_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     Ok(out)
 }
 
-/// Reads the footer of `file` and compares its schema with the `access` schema.
-fn check_file(file: &Path) -> Result<(), Error> {
+/// Reads the footer of `file` into the runtime's footer cache and compares its schema
+/// with the `access` schema.
+async fn check_file(
+    file: &Path,
+    store: &dyn ObjectStore,
+    runtime: &RuntimeEnv,
+) -> Result<(), Error> {
     let bad = |detail: String| Error::ParquetSchema {
         file: file.to_path_buf(),
         detail,
     };
-    let f = std::fs::File::open(file).map_err(|e| io_error(file, e))?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(f)
+    let abs = file.canonicalize().map_err(|e| io_error(file, e))?;
+    let location = StorePath::from_filesystem_path(&abs)
+        .map_err(|e| Error::Usage(format!("source {}: {e}", file.display())))?;
+    let meta = store
+        .head(&location)
+        .await
+        .map_err(|e| Error::Usage(format!("source {}: {e}", file.display())))?;
+    let schema = DFParquetMetadata::new(store, &meta)
+        .with_metadata_size_hint(Some(FOOTER_HINT))
+        .with_file_metadata_cache(Some(runtime.cache_manager.get_file_metadata_cache()))
+        .fetch_schema()
+        .await
         .map_err(|e| bad(format!("not a readable Parquet file: {e}")))?;
-    schema_difference(reader.schema()).map_or(Ok(()), |d| Err(bad(d)))
+    schema_difference(&schema).map_or(Ok(()), |d| Err(bad(d)))
 }
 
 /// What differs between a file's schema and the `access` schema, if anything. A file

@@ -8,6 +8,7 @@ use crate::source::{self, Source};
 use crate::table::ACCESS;
 use crate::{Error, parquet_dir};
 use datafusion::catalog::TableProvider;
+use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -32,15 +33,16 @@ pub struct Tables {
 /// A context with every table registered.
 pub async fn open(tables: &Tables) -> Result<SessionContext, Error> {
     let mut config = SessionConfig::new().with_information_schema(true);
-    // Archives keep files in per-date subdirectories (`<chain>/<date>/…`).
+    // Archives keep files in per-month subdirectories (`<chain>/<YYYY-MM>/…`).
     config
         .options_mut()
         .execution
         .listing_table_ignore_subdirectory = false;
     let runtime = memory::runtime(&tables.memory)?;
+    let access = access_table(&tables.sources, &runtime).await?;
     let ctx = SessionContext::new_with_config_rt(config, runtime);
     crate::functions::register(&ctx);
-    ctx.register_table(ACCESS, Arc::new(access_table(&tables.sources).await?))?;
+    ctx.register_table(ACCESS, Arc::new(access))?;
     let dirs = [
         (&STAFF, &tables.staff),
         (&PATIENTS, &tables.patients),
@@ -59,14 +61,14 @@ fn register_directory(ctx: &SessionContext, dir: &Directory, file: &Path) -> Res
     Ok(())
 }
 
-/// The `access` table over `sources`, combined.
-pub async fn access_table(sources: &[String]) -> Result<AccessTable, Error> {
+/// The `access` table over `sources`, combined; Parquet footers are cached in `runtime`.
+pub async fn access_table(sources: &[String], runtime: &RuntimeEnv) -> Result<AccessTable, Error> {
     let mut chains = Vec::new();
     let mut parquet: Vec<Arc<dyn TableProvider>> = Vec::new();
     for s in sources {
         match Source::parse(s)? {
             Source::Database(url) => chains.extend(database_chains(&url).await?),
-            Source::Parquet(dir) => parquet.push(parquet_dir::open(&dir)?),
+            Source::Parquet(dir) => parquet.push(parquet_dir::open(&dir, runtime).await?),
         }
     }
     Ok(AccessTable::new(chains, parquet))

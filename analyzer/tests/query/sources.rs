@@ -146,16 +146,53 @@ async fn parquet_in_another_schema_is_named() {
     query::run(&args(sql, &[&url], Format::Parquet, Some(&file)))
         .await
         .expect("export");
+    let msg = schema_error(&pq).await;
+    assert!(msg.contains("x.parquet"), "{msg}");
+    assert!(msg.contains("column seq is Int32, expected Int64"), "{msg}");
+    assert!(msg.contains("column time"), "{msg}");
+}
+
+#[tokio::test]
+async fn an_unreadable_parquet_file_is_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = sqlite_log(dir.path(), "c1", 10).await;
+    let pq = dir.path().join("mixed");
+    std::fs::create_dir_all(pq.join("sub")).expect("mkdir");
+    let good = pq.join("a.parquet");
+    query::run(&args(
+        "SELECT * FROM access",
+        &[&url],
+        Format::Parquet,
+        Some(&good),
+    ))
+    .await
+    .expect("export");
+    // A file cut off in the middle of its footer, as a full disk would leave it.
+    let bytes = std::fs::read(&good).expect("read");
+    let cut = pq.join("sub").join("b.parquet");
+    std::fs::write(&cut, &bytes[..bytes.len() - 100]).expect("write");
+    let msg = schema_error(&pq).await;
+    assert!(msg.contains("b.parquet"), "{msg}");
+    assert!(msg.contains("not a readable Parquet file"), "{msg}");
+    std::fs::remove_file(&cut).expect("rm");
+    let sql = "SELECT count(*) FROM access";
+    let pq = pq.display().to_string();
+    assert_eq!(
+        count(&session(&[&pq]).await, sql).await,
+        count(&session(&[&url]).await, sql).await
+    );
+}
+
+/// The message of the `ParquetSchema` error that opening `dir` as a source must give.
+async fn schema_error(dir: &Path) -> String {
     let tables = zegel_analyzer::session::Tables {
-        sources: vec![pq.display().to_string()],
+        sources: vec![dir.display().to_string()],
         ..Default::default()
     };
     let err = crate::common::fails(zegel_analyzer::session::open(&tables).await, "open");
     let msg = err.to_string();
     assert!(matches!(err, Error::ParquetSchema { .. }), "{msg}");
-    assert!(msg.contains("x.parquet"), "{msg}");
-    assert!(msg.contains("column seq is Int32, expected Int64"), "{msg}");
-    assert!(msg.contains("column time"), "{msg}");
+    msg
 }
 
 #[tokio::test]
