@@ -298,7 +298,7 @@ fn archived_chains_verify_in_parallel_each_with_its_own_result() {
     assert!(text.contains("was altered") && text.contains(&file.display().to_string()));
 }
 
-/// The bloom filters that let a report on one patient or user skip day files must hold
+/// The bloom filters that let a report on one patient or user skip row groups must hold
 /// every value of their row group: a value missing from its filter would drop that
 /// patient's records from the overview without any error.
 #[test]
@@ -308,12 +308,17 @@ fn archive_bloom_filters_hold_every_patient_and_user() {
     use parquet::bloom_filter::Sbbf;
 
     let log = Log::new();
-    log.generate(&["--records", "4000", "--staff", "60", "--patients", "300"]);
+    // 70 days from 2026-01-05: January, February and March.
+    let hospital = ["--staff", "60", "--patients", "300", "--days", "70"];
+    log.generate(&[&["--records", "4000"][..], &hospital[..]].concat());
     assert!(log.archive().status.success());
     let files: Vec<PathBuf> = (walk(&log.p("archive")).into_iter())
         .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
         .collect();
-    assert!(files.len() > 1, "several day files: {files:?}");
+    let months: Vec<String> = (files.iter())
+        .filter_map(|f| f.parent()?.file_name()?.to_str().map(str::to_owned))
+        .collect();
+    assert_eq!(months, ["2026-01", "2026-02", "2026-03"], "{files:?}");
     let mut checked = 0;
     for file in &files {
         let bytes = bytes::Bytes::from(std::fs::read(file).expect("read"));

@@ -2,8 +2,9 @@
 //! a range without a manifest is an unfinished archive run and is ignored (and
 //! overwritten by the next run).
 //!
-//! Layout under the archive directory: `<chain>/<YYYY-MM-DD>/<from>-<to>.parquet` (UTC
-//! date of the records) and `<chain>/manifest-<from>-<to>.json`. Sequence numbers in
+//! Layout under the archive directory: `<chain>/<YYYY-MM>/<from>-<to>.parquet` (UTC
+//! month of the records; `<YYYY-MM-DD>`, the date, in archives written before
+//! 2026-12-05) and `<chain>/manifest-<from>-<to>.json`. Sequence numbers in
 //! names are zero-padded to 20 digits so names sort in chain order.
 
 use crate::Error;

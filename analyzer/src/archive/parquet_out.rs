@@ -1,9 +1,14 @@
-//! Records into archive files: one Parquet file per UTC date, under
-//! `<chain>/<YYYY-MM-DD>/`, in the `access` schema (so an archive directory is also a
+//! Records into archive files: one Parquet file per UTC month, under
+//! `<chain>/<YYYY-MM>/`, in the `access` schema (so an archive directory is also a
 //! `--source` for `query`). Files hold contiguous sequence ranges: a new file starts
-//! when a record's date is later than the current file's, while a record a little out
-//! of time order (concurrent requests around midnight) stays in the current file. The
-//! `time` statistics in each file's footer stay exact either way. Files are written under a `.partial`
+//! when a record's month is later than the current file's, while a record a little out
+//! of time order (concurrent requests around midnight) stays in the current file, and
+//! each `archive` run starts new files. The `time` statistics in each file's footer stay
+//! exact either way, so a report on a few days skips the other row groups. A month, not
+//! a day: every file a query opens costs its footer, bloom filters and page index, and
+//! at 100M records in ten chains day files (12,950 of ~0.5 MiB) made that cost most of
+//! every report (BENCHMARKS.md); archives of day files, written before, read the same.
+//! Files are written under a `.partial`
 //! name and renamed when complete and synced. Pages are Snappy-compressed; a reader takes
 //! any codec, so archives written with zstd before stay readable. Row groups carry bloom
 //! filters of `patient_id` and `user_id` ([`BLOOM_COLUMNS`]); archives written without
@@ -14,7 +19,7 @@ use crate::Error;
 use crate::archive::manifest::{FileEntry, io, partial_name, sha256_file};
 use crate::batch;
 use crate::table::{COLUMNS, file_schema};
-use chrono::{DateTime, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, Encoding};
 use parquet::file::properties::WriterProperties;
@@ -25,11 +30,11 @@ use zegel_audit::SealedRecord;
 
 /// Columns a report looks up one value of (`patient-access` and `record-access` one
 /// patient, `employee-access` one user): each row group carries a bloom filter of them,
-/// so a reader skips the day files that cannot hold the patient or user instead of
+/// so a reader skips the row groups that cannot hold the patient or user instead of
 /// decoding every row (the filters are sized to the values actually written).
 const BLOOM_COLUMNS: [&str; 2] = ["patient_id", "user_id"];
 
-/// False-positive rate of those bloom filters: one day file in a hundred without the
+/// False-positive rate of those bloom filters: one row group in a hundred without the
 /// value is read anyway.
 const BLOOM_FPP: f64 = 0.01;
 
@@ -39,7 +44,7 @@ const BLOOM_FPP: f64 = 0.01;
 const DELTA_COLUMNS: [&str; 2] = ["seq", "time"];
 
 struct Open {
-    date: NaiveDate,
+    month: NaiveDate,
     partial: PathBuf,
     writer: ArrowWriter<File>,
     first_seq: u64,
@@ -47,7 +52,7 @@ struct Open {
     rows: u64,
 }
 
-/// Writes one chain's records, in order, into per-date files.
+/// Writes one chain's records, in order, into per-month files.
 pub struct DateFiles {
     chain_dir: PathBuf,
     chain_id: String,
@@ -70,28 +75,28 @@ impl DateFiles {
     pub fn push(&mut self, records: &[SealedRecord]) -> Result<(), Error> {
         let mut rest = records;
         while let Some(first) = rest.first() {
-            let current = self.open.as_ref().map(|o| o.date);
-            let date = current.map_or(utc_date(first.event.time_us), |c| {
-                c.max(utc_date(first.event.time_us))
+            let current = self.open.as_ref().map(|o| o.month);
+            let month = current.map_or(utc_month(first.event.time_us), |c| {
+                c.max(utc_month(first.event.time_us))
             });
             let run = rest
                 .iter()
-                .take_while(|r| utc_date(r.event.time_us) <= date)
+                .take_while(|r| utc_month(r.event.time_us) <= month)
                 .count()
                 .max(1);
             let (now, later) = rest.split_at(run);
-            self.write_run(date, now)?;
+            self.write_run(month, now)?;
             rest = later;
         }
         Ok(())
     }
 
-    fn write_run(&mut self, date: NaiveDate, records: &[SealedRecord]) -> Result<(), Error> {
-        if self.open.as_ref().is_some_and(|o| o.date != date) {
+    fn write_run(&mut self, month: NaiveDate, records: &[SealedRecord]) -> Result<(), Error> {
+        if self.open.as_ref().is_some_and(|o| o.month != month) {
             self.close()?;
         }
         if self.open.is_none() {
-            self.open = Some(self.create(date, records[0].seq)?);
+            self.open = Some(self.create(month, records[0].seq)?);
         }
         let schema = file_schema();
         let all: Vec<usize> = (0..COLUMNS.len()).collect();
@@ -106,14 +111,14 @@ impl DateFiles {
         Ok(())
     }
 
-    fn create(&self, date: NaiveDate, first_seq: u64) -> Result<Open, Error> {
-        let dir = self.chain_dir.join(date.format("%Y-%m-%d").to_string());
+    fn create(&self, month: NaiveDate, first_seq: u64) -> Result<Open, Error> {
+        let dir = self.chain_dir.join(month.format("%Y-%m").to_string());
         std::fs::create_dir_all(&dir).map_err(|e| io(&dir, &e))?;
         let partial = partial_name(&dir.join(format!("{first_seq:020}.parquet")));
         let file = File::create(&partial).map_err(|e| io(&partial, &e))?;
         // Snappy, not zstd: the parquet crate makes a zstd compression and decompression
         // context for every column chunk it reads, which is a fifth of verifying an
-        // archive of small day files; Snappy files are ~26% larger (BENCHMARKS.md).
+        // archive of day files; Snappy files are ~26% larger (BENCHMARKS.md).
         let mut props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .set_max_row_group_row_count(Some(128 * 1024));
@@ -131,7 +136,7 @@ impl DateFiles {
         let writer = ArrowWriter::try_new(file, file_schema(), Some(props))
             .map_err(|e| parquet_error(&partial, &e))?;
         Ok(Open {
-            date,
+            month,
             partial,
             writer,
             first_seq,
@@ -175,10 +180,12 @@ impl DateFiles {
     }
 }
 
-fn utc_date(time_us: i64) -> NaiveDate {
-    DateTime::from_timestamp_micros(time_us)
+/// The first day of the UTC month of `time_us`.
+fn utc_month(time_us: i64) -> NaiveDate {
+    let date = DateTime::from_timestamp_micros(time_us)
         .unwrap_or_default()
-        .date_naive()
+        .date_naive();
+    date.with_day(1).unwrap_or(date)
 }
 
 fn parquet_error(path: &Path, e: &dyn std::fmt::Display) -> Error {
