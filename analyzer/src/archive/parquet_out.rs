@@ -2,8 +2,8 @@
 //! `<chain>/<YYYY-MM>/`, in the `access` schema (so an archive directory is also a
 //! `--source` for `query`). Files hold contiguous sequence ranges: a new file starts
 //! when a record's month is later than the current file's, while a record a little out
-//! of time order (concurrent requests around midnight) stays in the current file, and
-//! each `archive` run starts new files. The `time` statistics in each file's footer stay
+//! of time order (concurrent requests around midnight) stays in the current file; each
+//! `archive` run starts new files, and a busy month is split every [`MAX_FILE_ROWS`]. The `time` statistics in each file's footer stay
 //! exact either way, so a report on a few days skips the other row groups. A month, not
 //! a day: every file a query opens costs its footer, bloom filters and page index, and
 //! at 100M records in ten chains day files (12,950 of ~0.5 MiB) made that cost most of
@@ -43,6 +43,11 @@ const BLOOM_FPP: f64 = 0.01;
 /// (each report's period) reads and decodes less.
 const DELTA_COLUMNS: [&str; 2] = ["seq", "time"];
 
+/// Records per file at most. `verify` holds a file's bytes while it checks them (so the
+/// bytes hashed are the bytes verified): a month of a busy chain is split into files of
+/// this many records, ~70 MiB, rather than one of several GiB.
+pub const MAX_FILE_ROWS: u64 = 1 << 20;
+
 struct Open {
     month: NaiveDate,
     partial: PathBuf,
@@ -58,6 +63,7 @@ pub struct DateFiles {
     chain_id: String,
     open: Option<Open>,
     done: Vec<FileEntry>,
+    max_rows: u64,
 }
 
 impl DateFiles {
@@ -68,7 +74,15 @@ impl DateFiles {
             chain_id: chain_id.to_owned(),
             open: None,
             done: Vec::new(),
+            max_rows: MAX_FILE_ROWS,
         }
+    }
+
+    /// Files of at most `n` records (tests; [`MAX_FILE_ROWS`] otherwise).
+    #[cfg(test)]
+    fn with_max_rows(mut self, n: u64) -> Self {
+        self.max_rows = n;
+        self
     }
 
     /// Appends `records` (the next ones of the chain).
@@ -79,11 +93,19 @@ impl DateFiles {
             let month = current.map_or(utc_month(first.event.time_us), |c| {
                 c.max(utc_month(first.event.time_us))
             });
+            let room = match &self.open {
+                Some(o) if o.month == month => self.max_rows.saturating_sub(o.rows),
+                _ => self.max_rows,
+            };
+            if room == 0 {
+                self.close()?;
+                continue;
+            }
             let run = rest
                 .iter()
                 .take_while(|r| utc_month(r.event.time_us) <= month)
                 .count()
-                .max(1);
+                .clamp(1, usize::try_from(room).unwrap_or(usize::MAX));
             let (now, later) = rest.split_at(run);
             self.write_run(month, now)?;
             rest = later;
@@ -192,5 +214,63 @@ fn parquet_error(path: &Path, e: &dyn std::fmt::Display) -> Error {
     Error::Output {
         target: path.display().to_string(),
         detail: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zegel_audit::{Event, EventKind};
+
+    const JAN_31_23H: i64 = 1_801_436_400_000_000; // 2027-01-31T23:00:00Z
+    const HOUR: i64 = 3_600_000_000;
+
+    fn records(
+        seqs: std::ops::RangeInclusive<u64>,
+        time_us: impl Fn(u64) -> i64,
+    ) -> Vec<SealedRecord> {
+        seqs.map(|seq| SealedRecord::new(seq, Event::new(EventKind::Access, time_us(seq)), [0; 32]))
+            .collect()
+    }
+
+    #[test]
+    fn files_follow_the_month_and_split_a_busy_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut out = DateFiles::new(dir.path(), "c").with_max_rows(10);
+        // 25 records in January, then February from seq 26 on; seq 27 is a January
+        // record a little out of time order, which stays in February's file.
+        let time = |seq: u64| match seq {
+            ..=25 => JAN_31_23H - 30 * HOUR + seq as i64,
+            27 => JAN_31_23H,
+            _ => JAN_31_23H + 2 * HOUR + seq as i64,
+        };
+        let all = records(1..=30, time);
+        out.push(&all[..12]).expect("push");
+        out.push(&all[12..]).expect("push");
+        let files = out.finish().expect("finish");
+        let got: Vec<(String, u64, u64)> = (files.iter())
+            .map(|f| {
+                (
+                    f.path.split('/').next().unwrap_or("").to_owned(),
+                    f.first_seq,
+                    f.last_seq,
+                )
+            })
+            .collect();
+        let want = [
+            ("2027-01", 1, 10),
+            ("2027-01", 11, 20),
+            ("2027-01", 21, 25),
+            ("2027-02", 26, 30),
+        ];
+        let want: Vec<(String, u64, u64)> = want
+            .iter()
+            .map(|(m, a, b)| (m.to_string(), *a, *b))
+            .collect();
+        assert_eq!(got, want);
+        for f in &files {
+            assert!(dir.path().join(&f.path).is_file(), "{}", f.path);
+            assert_eq!(f.rows, f.last_seq - f.first_seq + 1);
+        }
     }
 }
