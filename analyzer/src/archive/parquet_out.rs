@@ -3,17 +3,21 @@
 //! `--source` for `query`). Files hold contiguous sequence ranges: a new file starts
 //! when a record's month is later than the current file's, while a record a little out
 //! of time order (concurrent requests around midnight) stays in the current file; each
-//! `archive` run starts new files, and a busy month is split every [`MAX_FILE_ROWS`]. The `time` statistics in each file's footer stay
-//! exact either way, so a report on a few days skips the other row groups. A month, not
-//! a day: every file a query opens costs its footer, bloom filters and page index, and
-//! at 100M records in ten chains day files (12,950 of ~0.5 MiB) made that cost most of
-//! every report (BENCHMARKS.md); archives of day files, written before, read the same.
-//! Files are written under a `.partial`
-//! name and renamed when complete and synced. Pages are Snappy-compressed; a reader takes
-//! any codec, so archives written with zstd before stay readable. Row groups carry bloom
-//! filters of `patient_id` and `user_id` ([`BLOOM_COLUMNS`]); archives written without
-//! them read the same, only slower for one patient or user. `seq` and `time` are stored
-//! as deltas ([`DELTA_COLUMNS`]); older archives with plain ones read the same.
+//! `archive` run starts new files, and a busy month is split every [`MAX_FILE_ROWS`].
+//! The `time` statistics in each file's footer stay exact either way, so a report on a
+//! few days skips the other row groups.
+//!
+//! A month, not a day: every file a query opens costs its footer, bloom filters and
+//! page index, and at 100M records in ten chains the day files (12,950 of ~0.5 MiB) made
+//! that cost most of every report (BENCHMARKS.md). Archives of day files, written
+//! before, read and verify the same.
+//!
+//! Files are written under a `.partial` name and renamed when complete and synced.
+//! Pages are Snappy-compressed; a reader takes any codec, so archives written with zstd
+//! before stay readable. Row groups carry bloom filters of `patient_id` and `user_id`
+//! ([`BLOOM_COLUMNS`]); archives written without them read the same, only slower for
+//! one patient or user. `seq` and `time` are stored as deltas ([`DELTA_COLUMNS`]);
+//! older archives with plain ones read the same.
 
 use crate::Error;
 use crate::archive::manifest::{FileEntry, io, partial_name, sha256_file};
