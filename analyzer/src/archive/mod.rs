@@ -38,14 +38,12 @@ pub async fn run(args: &ArchiveArgs) -> Result<Outcome, Error> {
     for chain in chains(&store, &args.chains).await? {
         match archive_chain(&store, &chain, args, &keys, file.as_deref()).await? {
             Step::Written(m) => println!(
-                "{chain}: archived seq {}..={} ({} records, {} files, {} to {}), sealed by the \
-                 checkpoint signed at {}; head {}",
+                "{chain}: archived seq {}..={} ({} records, {}), sealed by the checkpoint \
+                 signed at {}; head {}",
                 m.from_seq,
                 m.to_seq,
                 m.to_seq - m.from_seq + 1,
-                m.files.len(),
-                m.files.first().map(|f| f.path.as_str()).unwrap_or("-"),
-                m.files.last().map(|f| f.path.as_str()).unwrap_or("-"),
+                files_written(&m.files),
                 utc(m.checkpoint.time_us),
                 m.head
             ),
@@ -57,6 +55,15 @@ pub async fn run(args: &ArchiveArgs) -> Result<Outcome, Error> {
         }
     }
     Ok(outcome)
+}
+
+/// `1 file, PATH` or `N files, FIRST to LAST`.
+fn files_written(files: &[manifest::FileEntry]) -> String {
+    match files {
+        [] => "no files".to_owned(),
+        [one] => format!("1 file, {}", one.path),
+        [first, .., last] => format!("{} files, {} to {}", files.len(), first.path, last.path),
+    }
 }
 
 enum Step {
