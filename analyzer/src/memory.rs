@@ -4,16 +4,19 @@
 //! memory of the machine, or of its cgroup when that is smaller; an eighth of it is
 //! kept for cached Parquet footers, the rest is the pool): sorts and
 //! aggregations that would exceed the pool spill to files in `--spill-dir` (the
-//! system's temporary directory unless given) and go on. The pool is greedy, as
-//! DataFusion's own default: an operator takes what is free. A fair pool
-//! (`FairSpillPool`) caps every operator that can spill at an equal part of the pool,
-//! counted over all of them, each repartition channel included; at 100M records `daily`'s
-//! largest aggregation then spilled 2.3 GB with most of the pool unused (49.7 -> 35.2 s
-//! greedy, same output). A hash join cannot spill in
-//! DataFusion 55: when its build side does not fit, the query fails with "resources
-//! exhausted". Then [`retry_with_spilling_joins`] switches the session to sort-merge
-//! joins, whose sorts and buffers spill, and the caller plans the statement again; small
-//! logs keep the fast hash joins, years of logs still finish in bounded memory.
+//! system's temporary directory unless given) and go on.
+//!
+//! The pool is greedy, as DataFusion's own default: an operator takes what is free. A
+//! fair pool (`FairSpillPool`) caps every operator that can spill at an equal part of
+//! the pool, counted over all of them, each repartition channel included; at 100M
+//! records `daily`'s largest aggregation then spilled 2.3 GB with most of the pool
+//! unused (49.7 -> 35.2 s greedy, same output).
+//!
+//! A hash join cannot spill in DataFusion 55: when its build side does not fit, the
+//! query fails with "resources exhausted". Then [`retry_with_spilling_joins`] switches
+//! the session to sort-merge joins, whose sorts and buffers spill, and the caller plans
+//! the statement again; small logs keep the fast hash joins, years of logs still finish
+//! in bounded memory.
 
 use datafusion::error::DataFusionError;
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
@@ -86,10 +89,11 @@ pub fn runtime(memory: &Memory) -> Result<Arc<RuntimeEnv>, DataFusionError> {
 pub const UNLIMITED_METADATA_CACHE: usize = 1 << 30;
 
 /// The limit divided between the query pool and the cache of Parquet footers (an
-/// eighth). Each report section scans the log again; an archive of years holds tens of
-/// thousands of day files, and DataFusion's default 50 MB cache held too few of their
-/// footers, so every scan read and parsed them again (100M records in 12,950 files:
-/// patient-access 24-38 s -> 16-19 s with the footers cached).
+/// eighth). Each report section scans the log again; an archive of years of day files
+/// (as archives were written before month files) holds tens of thousands of files, and
+/// DataFusion's default 50 MB cache held too few of their footers, so every scan read
+/// and parsed them again (100M records in 12,950 files: patient-access 24-38 s -> 16-19 s
+/// with the footers cached).
 fn split_limit(limit: Option<u64>) -> (Option<usize>, usize) {
     match limit {
         None => (None, UNLIMITED_METADATA_CACHE),

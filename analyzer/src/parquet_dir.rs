@@ -29,7 +29,7 @@ use std::sync::Arc;
 /// default, 512 KiB, is a whole file of a quiet day, read to be thrown away; the tail
 /// zegel writes (footer and page index; the bloom filters stand after their row group)
 /// is a few tens of KiB, and a larger footer is read with a second request.
-pub const FOOTER_HINT: usize = 64 * 1024;
+const FOOTER_HINT: usize = 64 * 1024;
 
 /// Footers read at once while checking a directory.
 const CHECK_CONCURRENCY: usize = 16;
@@ -92,13 +92,10 @@ async fn check_file(
         file: file.to_path_buf(),
         detail,
     };
+    let usage = |e: &dyn std::fmt::Display| Error::Usage(format!("source {}: {e}", file.display()));
     let abs = file.canonicalize().map_err(|e| io_error(file, e))?;
-    let location = StorePath::from_filesystem_path(&abs)
-        .map_err(|e| Error::Usage(format!("source {}: {e}", file.display())))?;
-    let meta = store
-        .head(&location)
-        .await
-        .map_err(|e| Error::Usage(format!("source {}: {e}", file.display())))?;
+    let location = StorePath::from_filesystem_path(&abs).map_err(|e| usage(&e))?;
+    let meta = store.head(&location).await.map_err(|e| usage(&e))?;
     let schema = DFParquetMetadata::new(store, &meta)
         .with_metadata_size_hint(Some(FOOTER_HINT))
         .with_file_metadata_cache(Some(runtime.cache_manager.get_file_metadata_cache()))

@@ -19,7 +19,7 @@ use crate::cli::ArchiveArgs;
 use crate::output::utc;
 use crate::{Error, Outcome, source};
 use manifest::Manifest;
-use parquet_out::DateFiles;
+use parquet_out::MonthFiles;
 use zegel_audit::checkpoint::{Checkpoint, read_file};
 use zegel_audit::keys::{VerifyingKey, key_id, read_public_key};
 use zegel_audit::store::rows::Row;
@@ -106,7 +106,7 @@ async fn archive_chain(
     cps.retain(|(c, _)| c.seq <= seal.seq);
     let mut v = ChainVerifier::new(chain, cps, keys, file.is_some()).resume_after(after, prev);
     let chain_dir = manifest::chain_dir(&args.to, chain);
-    let mut out = DateFiles::new(&chain_dir, chain);
+    let mut out = MonthFiles::new(&chain_dir, chain);
     let mut from = after + 1;
     while from <= seal.seq {
         let page = store.read_page(chain, from, PAGE).await?;

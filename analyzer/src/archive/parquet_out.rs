@@ -62,7 +62,7 @@ struct Open {
 }
 
 /// Writes one chain's records, in order, into per-month files.
-pub struct DateFiles {
+pub struct MonthFiles {
     chain_dir: PathBuf,
     chain_id: String,
     open: Option<Open>,
@@ -70,10 +70,10 @@ pub struct DateFiles {
     max_rows: u64,
 }
 
-impl DateFiles {
+impl MonthFiles {
     /// Files go under `chain_dir` (the chain's directory in the archive).
     pub fn new(chain_dir: &Path, chain_id: &str) -> Self {
-        DateFiles {
+        MonthFiles {
             chain_dir: chain_dir.to_path_buf(),
             chain_id: chain_id.to_owned(),
             open: None,
@@ -240,7 +240,7 @@ mod tests {
     #[test]
     fn files_follow_the_month_and_split_a_busy_one() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut out = DateFiles::new(dir.path(), "c").with_max_rows(10);
+        let mut out = MonthFiles::new(dir.path(), "c").with_max_rows(10);
         // 25 records in January, then February from seq 26 on; seq 27 is a January
         // record a little out of time order, which stays in February's file.
         let time = |seq: u64| match seq {
