@@ -26,7 +26,7 @@ use datafusion::execution::memory_pool::{
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::prelude::SessionContext;
 use std::num::NonZeroUsize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The default `--memory-limit`: see [`auto_limit`].
@@ -205,15 +205,46 @@ pub fn parse_limit(s: &str) -> Result<Option<u64>, String> {
 }
 
 /// The `auto` limit: half the memory this process can have, which is the machine's
-/// (`MemTotal` in `/proc/meminfo`) or its cgroup's (`memory.max`) when that is smaller;
-/// the other half stays for the page cache the Parquet reads go through. At least
-/// [`MIN_LIMIT`]; [`FALLBACK_LIMIT`] where neither can be read (not Linux).
+/// (`MemTotal` in `/proc/meminfo`) or its cgroups' ([`cgroup_limit`]) when that is
+/// smaller; the other half stays for the page cache the Parquet reads go through. At
+/// least [`MIN_LIMIT`]; [`FALLBACK_LIMIT`] where neither can be read (not Linux).
 pub fn auto_limit() -> u64 {
     let read = |path: &str| std::fs::read_to_string(path).ok();
     let machine = read("/proc/meminfo").and_then(|t| mem_total(&t));
-    let cgroup = read("/sys/fs/cgroup/memory.max").and_then(|t| cgroup_max(&t));
+    let own = read("/proc/self/cgroup").unwrap_or_else(|| "0::/".to_owned());
+    let cgroup = cgroup_limit(&own, Path::new("/sys/fs/cgroup"));
     let available = machine.into_iter().chain(cgroup).min();
     available.map_or(FALLBACK_LIMIT, |b| (b / 2).max(MIN_LIMIT))
+}
+
+/// The smallest memory limit on the cgroups this process is in (`own`, the text of
+/// `/proc/self/cgroup`), each from the hierarchy's root under `root` down to the
+/// process's own group: a service's limit (systemd's `MemoryMax=`, a container run
+/// without its own cgroup namespace) sits on its group, not on the root. cgroup v2
+/// (`0::PATH`, `memory.max`) and the v1 memory controller (`N:memory:PATH`,
+/// `memory/.../memory.limit_in_bytes`, as on hosts that mount both) are both read.
+fn cgroup_limit(own: &str, root: &Path) -> Option<u64> {
+    let read = |p: PathBuf| std::fs::read_to_string(p).ok().and_then(|t| cgroup_max(&t));
+    let mut limits = Vec::new();
+    for line in own.lines() {
+        let mut fields = line.splitn(3, ':').skip(1);
+        let (Some(controllers), Some(path)) = (fields.next(), fields.next()) else {
+            continue;
+        };
+        let (mut dir, file) = match controllers {
+            "" => (root.to_path_buf(), "memory.max"),
+            c if c.split(',').any(|c| c == "memory") => {
+                (root.join("memory"), "memory.limit_in_bytes")
+            }
+            _ => continue,
+        };
+        limits.extend(read(dir.join(file)));
+        for part in path.split('/').filter(|p| !matches!(*p, "" | "." | "..")) {
+            dir.push(part);
+            limits.extend(read(dir.join(file)));
+        }
+    }
+    limits.into_iter().min()
 }
 
 /// Bytes of the `MemTotal:` line of `/proc/meminfo` (given in kB, meaning KiB).
@@ -347,6 +378,29 @@ mod tests {
         repartition.shrink(512 << 10);
         sort.try_grow(256 << 10)
             .expect("room again once the batches are taken");
+    }
+
+    /// The limit of the process's own group counts, under cgroup v2 and v1 alike; `max`
+    /// (v2) and v1's near-2^63 "no limit" do not lower anything.
+    #[test]
+    fn auto_reads_the_limits_of_the_process_own_cgroups() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let write = |rel: &str, text: &str| {
+            let p = root.path().join(rel);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(p, text).expect("write");
+        };
+        write("memory.max", "max\n");
+        write("system.slice/memory.max", "max\n");
+        write("system.slice/zegel.service/memory.max", "4294967296\n");
+        let v2 = "0::/system.slice/zegel.service\n";
+        assert_eq!(cgroup_limit(v2, root.path()), Some(4 << 30));
+        assert_eq!(cgroup_limit("0::/\n", root.path()), None);
+        write("memory/memory.limit_in_bytes", "9223372036854771712\n");
+        write("memory/batch/memory.limit_in_bytes", "2147483648\n");
+        let hybrid = "4:memory:/batch/job-7\n1:cpu,cpuacct:/\n0::/\n";
+        assert_eq!(cgroup_limit(hybrid, root.path()), Some(2 << 30));
+        assert_eq!(cgroup_limit("not a cgroup file", root.path()), None);
     }
 
     #[test]
