@@ -12,6 +12,7 @@ use crate::Error;
 use crate::table::{access_schema, file_schema};
 use datafusion::arrow::datatypes::{DataType, Schema};
 use datafusion::catalog::TableProvider;
+use datafusion::config::TableParquetOptions;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
@@ -51,12 +52,23 @@ pub async fn open(dir: &Path, runtime: &RuntimeEnv) -> Result<Arc<dyn TableProvi
         .await?;
     let abs = dir.canonicalize().map_err(|e| io_error(dir, e))?;
     let url = ListingTableUrl::parse(format!("{}/", abs.display()))?;
-    let format = ParquetFormat::default().with_metadata_size_hint(Some(FOOTER_HINT));
-    let options = ListingOptions::new(Arc::new(format)).with_file_extension(".parquet");
+    let options = ListingOptions::new(Arc::new(format())).with_file_extension(".parquet");
     let config = ListingTableConfig::new(url)
         .with_listing_options(options)
         .with_schema(access_schema());
     Ok(Arc::new(ListingTable::try_new(config)?))
+}
+
+/// How the files are read. Filters pushed into the scan are evaluated in the order the
+/// SQL writes them (`reorder_filters` off; see `report::late_materialization`): DataFusion
+/// 55 takes that setting from the format's own options, not from the session's, so it
+/// is stated here rather than left to a default.
+fn format() -> ParquetFormat {
+    let mut parquet = TableParquetOptions::default();
+    parquet.global.reorder_filters = false;
+    ParquetFormat::default()
+        .with_options(parquet)
+        .with_metadata_size_hint(Some(FOOTER_HINT))
 }
 
 fn io_error(path: &Path, e: std::io::Error) -> Error {
@@ -142,4 +154,18 @@ fn same_type(found: &DataType, want: &DataType) -> bool {
     let text =
         |t: &DataType| matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
     found.equals_datatype(want) || (text(found) && text(want))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The filter order the per-subject reports rely on, and the footer hint, are the
+    /// format's own options (the ones a Parquet scan reads).
+    #[test]
+    fn the_format_keeps_the_sql_filter_order() {
+        let options = format().options().global.clone();
+        assert!(!options.reorder_filters);
+        assert_eq!(options.metadata_size_hint, Some(FOOTER_HINT));
+    }
 }
