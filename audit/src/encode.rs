@@ -12,6 +12,66 @@ use std::str::FromStr;
 /// First byte of every version-1 encoding.
 pub const FORMAT_VERSION: u8 = 1;
 
+/// One field of the encoding after the version byte and the sequence number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// The time: 8-byte big-endian.
+    Time,
+    /// The event kind's name: a string.
+    Kind,
+    /// An optional text field.
+    Text(Text),
+    /// The roles: a count, then strings.
+    Roles,
+    /// The action's name: an optional string.
+    Action,
+    /// The decision's name: an optional string.
+    Decision,
+    /// An optional integer field.
+    Int(Int),
+}
+
+/// Every field of the encoding in order, for encoders that work a field at a time over
+/// many records (an archive batch, column by column). [`encode_into`] writes the same
+/// order row by row; a test checks that the two agree.
+pub const FIELD_ORDER: [Slot; 31] = {
+    use Slot::Text as T;
+    use Text::*;
+    [
+        Slot::Time,
+        Slot::Kind,
+        T(RequestId),
+        T(UserId),
+        T(UserName),
+        Slot::Roles,
+        T(Organisation),
+        T(Department),
+        T(ResponsibleUser),
+        T(PurposeOfUse),
+        T(AccessPoint),
+        T(Application),
+        T(Method),
+        T(Path),
+        T(RawPath),
+        T(Interaction),
+        Slot::Action,
+        T(ResourceType),
+        T(ResourceId),
+        T(PatientId),
+        T(PatientIdSystem),
+        Slot::Decision,
+        T(Rule),
+        T(Reason),
+        T(EmergencyJustification),
+        T(PolicyVersion),
+        Slot::Int(Int::Status),
+        Slot::Int(Int::Bytes),
+        Slot::Int(Int::DurationUs),
+        Slot::Int(Int::LinksSeq),
+        T(Detail),
+    ]
+};
+
 /// Appends the canonical encoding of `(seq, event)` to `out`, reading the event's
 /// fields wherever they are held ([`Fields`]).
 pub fn encode_into(seq: u64, e: &impl Fields, out: &mut Vec<u8>) {
@@ -54,6 +114,28 @@ pub fn encode_into(seq: u64, e: &impl Fields, out: &mut Vec<u8>) {
         put_opt_int(out, e.int(*i));
     }
     put_opt_str(out, e.text(Detail));
+}
+
+/// [`encode_into`] driven by [`FIELD_ORDER`]: slower (a match per field), and the
+/// reference the order is checked against.
+pub fn encode_in_field_order(seq: u64, e: &impl Fields, out: &mut Vec<u8>) {
+    out.push(FORMAT_VERSION);
+    out.extend_from_slice(&seq.to_be_bytes());
+    for slot in FIELD_ORDER {
+        match slot {
+            Slot::Time => out.extend_from_slice(&e.time_us().to_be_bytes()),
+            Slot::Kind => put_str(out, e.kind().as_str()),
+            Slot::Text(t) => put_opt_str(out, e.text(t)),
+            Slot::Roles => {
+                let roles = e.roles();
+                put_u32(out, roles.len());
+                roles.for_each(|r| put_str(out, r));
+            }
+            Slot::Action => put_opt_str(out, e.action().map(|a| a.as_str())),
+            Slot::Decision => put_opt_str(out, e.decision().map(|d| d.as_str())),
+            Slot::Int(i) => put_opt_int(out, e.int(i)),
+        }
+    }
 }
 
 /// The canonical encoding of `(seq, event)` as a new vector.
@@ -240,5 +322,66 @@ impl Reader<'_> {
         } else {
             Ok(None)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Action, Decision};
+
+    fn full() -> Event {
+        let mut e = Event::new(EventKind::Access, 1_700_000_000_000_000);
+        for (i, t) in Text::ALL.iter().enumerate() {
+            let v = format!("{}-{i}", t.name());
+            match *t {
+                Text::RequestId => e.request_id = Some(v),
+                Text::UserId => e.user_id = Some(v),
+                Text::UserName => e.user_name = Some(v),
+                Text::Organisation => e.organisation = Some(v),
+                Text::Department => e.department = Some(v),
+                Text::ResponsibleUser => e.responsible_user = Some(v),
+                Text::PurposeOfUse => e.purpose_of_use = Some(v),
+                Text::AccessPoint => e.access_point = Some(v),
+                Text::Application => e.application = Some(v),
+                Text::Method => e.method = Some(v),
+                Text::Path => e.path = Some(v),
+                Text::RawPath => e.raw_path = Some(v),
+                Text::Interaction => e.interaction = Some(v),
+                Text::ResourceType => e.resource_type = Some(v),
+                Text::ResourceId => e.resource_id = Some(v),
+                Text::PatientId => e.patient_id = Some(v),
+                Text::PatientIdSystem => e.patient_id_system = Some(v),
+                Text::Rule => e.rule = Some(v),
+                Text::Reason => e.reason = Some(v),
+                Text::EmergencyJustification => e.emergency_justification = Some(v),
+                Text::PolicyVersion => e.policy_version = Some(v),
+                Text::Detail => e.detail = Some(v),
+            }
+        }
+        e.roles = vec!["arts".into(), "verpleegkundige".into()];
+        e.action = Some(Action::R);
+        e.decision = Some(Decision::Allow);
+        (e.status, e.bytes, e.duration_us, e.links_seq) = (Some(200), Some(-1), Some(3), Some(4));
+        e
+    }
+
+    #[test]
+    fn field_order_is_the_order_encode_into_writes() {
+        let every_field_distinct = full();
+        let none = Event::new(EventKind::Stop, -5);
+        let mut some = full();
+        (some.user_name, some.decision, some.bytes, some.detail) = (None, None, None, None);
+        some.roles.clear();
+        for e in [&every_field_distinct, &none, &some] {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            encode_into(7, e, &mut a);
+            encode_in_field_order(7, e, &mut b);
+            assert_eq!(a, b, "{e:?}");
+        }
+        let every_text = FIELD_ORDER.iter().filter(|s| matches!(s, Slot::Text(_)));
+        assert_eq!(every_text.count(), Text::ALL.len());
+        let every_int = FIELD_ORDER.iter().filter(|s| matches!(s, Slot::Int(_)));
+        assert_eq!(every_int.count(), Int::ALL.len());
     }
 }

@@ -93,7 +93,7 @@ pub fn chain(
                     return v.push(Row::Malformed { seq, detail });
                 }
                 match row {
-                    Ok(r) => v.push_fields(r.seq, r.fields(), &r.hash),
+                    Ok(r) => v.push_encoded(r.seq, r.fields(), r.encoding(), &r.hash),
                     Err(m) => v.push(Row::Malformed {
                         seq,
                         detail: m.detail,

@@ -8,6 +8,7 @@
 //! an archive mark and deletes in one transaction (`zegel_audit::store::Store::prune`).
 
 pub mod check;
+mod encoded;
 pub mod manifest;
 pub mod parquet_in;
 pub mod parquet_out;

@@ -7,6 +7,7 @@
 //! Rows stream a batch at a time; each batch's columns are looked up and type-checked
 //! once, not per row and field.
 
+use super::encoded::{CHUNK, Encoder, Plan, Tables};
 use crate::Error;
 use bytes::Bytes;
 use datafusion::arrow::array::{
@@ -25,19 +26,27 @@ use zegel_audit::fields::{self, Fields, Int, Text};
 use zegel_audit::record::{MAX_FIELD_BYTES, MAX_ROLES};
 use zegel_audit::{Action, Decision, EventKind, Hash};
 
-/// One row of an archive file: a record's place, fields and stored hash.
+/// One row of an archive file: a record's place, fields, canonical encoding and stored
+/// hash.
 pub struct ArchiveRow<'a> {
     /// Sequence number.
     pub seq: u64,
     /// Stored hash.
     pub hash: Hash,
     fields: RowFields<'a>,
+    encoding: &'a [u8],
 }
 
 impl ArchiveRow<'_> {
     /// The record's fields, read from the columns.
     pub fn fields(&self) -> &impl Fields {
         &self.fields
+    }
+
+    /// `encode(seq, fields)`: the canonical encoding of the record, made from the same
+    /// columns as [`ArchiveRow::fields`] (see `encoded.rs`).
+    pub fn encoding(&self) -> &[u8] {
+        self.encoding
     }
 }
 
@@ -64,12 +73,18 @@ pub fn for_each_row(
         .with_batch_size(8192)
         .build()
         .map_err(|e| bad(&e))?;
+    let (mut encoder, mut tables) = (Encoder::default(), Tables::default());
     for batch in reader {
         let batch = batch.map_err(|e| bad(&e))?;
         let cols = Columns::of(&batch).map_err(|e| bad(&e))?;
-        for i in 0..batch.num_rows() {
-            let chain_id = cols.chain.value(i).unwrap_or_default();
-            f(chain_id, cols.row(i));
+        let plan = Plan::of(&cols, &mut tables);
+        for from in (0..batch.num_rows()).step_by(CHUNK) {
+            let rows = from..(from + CHUNK).min(batch.num_rows());
+            encoder.encode(&plan, &cols, rows.clone());
+            for i in rows {
+                let chain_id = cols.chain.value(i).unwrap_or_default();
+                f(chain_id, cols.row(i, encoder.row(i - from)));
+            }
         }
     }
     Ok(())
@@ -82,7 +97,7 @@ const PLAIN: [&str; 2] = ["request_id", "path"];
 
 /// The file's schema with its text columns, apart from [`PLAIN`], as dictionaries of
 /// text.
-fn dictionary_hint(schema: &SchemaRef) -> SchemaRef {
+pub(super) fn dictionary_hint(schema: &SchemaRef) -> SchemaRef {
     let fields: Vec<Field> = (schema.fields().iter())
         .map(|f| match f.data_type() {
             DataType::Utf8 if !PLAIN.contains(&f.name().as_str()) => {
@@ -99,7 +114,7 @@ fn dictionary_hint(schema: &SchemaRef) -> SchemaRef {
 /// A text column, plain or as a dictionary, or null in every row of the batch (as the
 /// rarer fields are in most batches: their rows then cost no lookups).
 #[derive(Clone, Copy)]
-enum TextColumn<'a> {
+pub(super) enum TextColumn<'a> {
     Null,
     Plain(&'a StringArray),
     Dictionary {
@@ -133,20 +148,20 @@ impl<'a> TextColumn<'a> {
 }
 
 /// The columns of one batch, typed.
-struct Columns<'a> {
+pub(super) struct Columns<'a> {
     chain: TextColumn<'a>,
-    seq: &'a Int64Array,
-    time: &'a TimestampMicrosecondArray,
-    kind: EnumColumn<'a, EventKind>,
-    roles: &'a ListArray,
-    role_names: &'a StringArray,
+    pub(super) seq: &'a Int64Array,
+    pub(super) time: &'a TimestampMicrosecondArray,
+    pub(super) kind: EnumColumn<'a, EventKind>,
+    pub(super) roles: &'a ListArray,
+    pub(super) role_names: &'a StringArray,
     hash: &'a FixedSizeBinaryArray,
     /// Indexed by the position of the field in [`Text::ALL`].
-    text: [TextColumn<'a>; Text::ALL.len()],
-    action: EnumColumn<'a, Action>,
-    decision: EnumColumn<'a, Decision>,
+    pub(super) text: [TextColumn<'a>; Text::ALL.len()],
+    pub(super) action: EnumColumn<'a, Action>,
+    pub(super) decision: EnumColumn<'a, Decision>,
     /// Indexed by the position of the field in [`Int::ALL`].
-    int: [&'a Int64Array; Int::ALL.len()],
+    pub(super) int: [&'a Int64Array; Int::ALL.len()],
     /// Whether every row of the batch keeps the rules of [`fields::check`], as found for
     /// the whole batch at once (see [`Columns::rules_kept`]).
     rules_kept: bool,
@@ -236,7 +251,7 @@ fn int<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a Int64Array, String>
 }
 
 impl<'a> Columns<'a> {
-    fn of(batch: &'a RecordBatch) -> Result<Self, String> {
+    pub(super) fn of(batch: &'a RecordBatch) -> Result<Self, String> {
         let roles: &ListArray = column(batch, "roles")?
             .as_list_opt::<i32>()
             .ok_or("column roles is not a list")?;
@@ -286,8 +301,8 @@ impl<'a> Columns<'a> {
         texts.chain([self.role_names]).all(clean) && at_most(self.roles.value_offsets(), MAX_ROLES)
     }
 
-    /// Row `i` (or why it is malformed).
-    fn row(&'a self, i: usize) -> Result<ArchiveRow<'a>, Malformed> {
+    /// Row `i`, whose canonical encoding is `encoding` (or why it is malformed).
+    pub(super) fn row(&'a self, i: usize, encoding: &'a [u8]) -> Result<ArchiveRow<'a>, Malformed> {
         let seq = (!self.seq.is_null(i))
             .then(|| self.seq.value(i))
             .and_then(|s| u64::try_from(s).ok());
@@ -311,7 +326,12 @@ impl<'a> Columns<'a> {
         };
         let hash = (self.hash.value(i).try_into())
             .map_err(|_| malformed("column hash is not 32 bytes".into()))?;
-        Ok(ArchiveRow { seq, hash, fields })
+        Ok(ArchiveRow {
+            seq,
+            hash,
+            fields,
+            encoding,
+        })
     }
 }
 
@@ -325,11 +345,11 @@ where
 
 /// A column of names of an enum (`kind`, `action`, `decision`). Read as a dictionary,
 /// each distinct name is parsed once per batch instead of once per row.
-struct EnumColumn<'a, T> {
-    col: TextColumn<'a>,
+pub(super) struct EnumColumn<'a, T> {
+    pub(super) col: TextColumn<'a>,
     name: &'static str,
     /// For a dictionary: each dictionary value, parsed.
-    parsed: Vec<Result<Option<T>, String>>,
+    pub(super) parsed: Vec<Result<Option<T>, String>>,
 }
 
 impl<'a, T: std::str::FromStr + Copy> EnumColumn<'a, T>

@@ -16,7 +16,7 @@ pub mod incidents;
 mod names;
 mod patients;
 mod requests;
-mod rng;
+pub(crate) mod rng;
 mod staff;
 mod submit;
 mod traffic;

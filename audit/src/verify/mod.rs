@@ -403,6 +403,15 @@ impl ChainVerifier {
         }
     }
 
+    /// [`ChainVerifier::push_fields`] for a record whose canonical encoding the caller
+    /// has already made from the same `fields` (an archive batch, encoded a column at a
+    /// time): the encoding is hashed, the fields are checked.
+    pub fn push_encoded(&mut self, seq: u64, fields: &impl Fields, encoding: &[u8], hash: &Hash) {
+        if !self.has_record_problem() && self.in_order(seq) {
+            self.accept(seq, fields, Some(encoding), hash);
+        }
+    }
+
     /// Whether `seq` is the next record's; if not, the gap, duplicate or reordering is
     /// noted (a gap when the record after it shows whether it was one).
     fn in_order(&mut self, seq: u64) -> bool {
