@@ -220,7 +220,8 @@ fn text_source<'a>(
 }
 
 /// An enum column as a table of its parsed names (written as the format's names, as
-/// [`encode_into`] does). `None` when the column is not a dictionary.
+/// [`encode_into`] does). `None` when the batch must be encoded row by row: the column
+/// is plain, or it is the kind and null in every row.
 fn enum_source<'a, T: Copy + AsName>(
     col: &EnumColumn<'a, T>,
     optional: bool,
