@@ -18,6 +18,7 @@ use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
 use datafusion::datasource::physical_plan::parquet::metadata::DFParquetMetadata;
+use datafusion::execution::cache::cache_manager::FileMetadataCache;
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::object_store::path::Path as StorePath;
@@ -46,8 +47,13 @@ pub async fn open(dir: &Path, runtime: &RuntimeEnv) -> Result<Arc<dyn TableProvi
         )));
     }
     let store = runtime.object_store(ObjectStoreUrl::local_filesystem())?;
-    stream::iter(files.iter().map(|f| check_file(f, store.as_ref(), runtime)))
+    let cache = runtime.cache_manager.get_file_metadata_cache();
+    // A task per file: decoding a footer is CPU work, which futures polled by one task
+    // would do on one core.
+    let check = |f: PathBuf| tokio::spawn(check_file(f, store.clone(), cache.clone()));
+    stream::iter(files.into_iter().map(check))
         .buffered(CHECK_CONCURRENCY)
+        .map(|joined| joined.map_err(|e| Error::Usage(format!("checking a footer: {e}")))?)
         .try_collect::<Vec<()>>()
         .await?;
     let abs = dir.canonicalize().map_err(|e| io_error(dir, e))?;
@@ -96,10 +102,11 @@ fn parquet_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
 /// Reads the footer of `file` into the runtime's footer cache and compares its schema
 /// with the `access` schema.
 async fn check_file(
-    file: &Path,
-    store: &dyn ObjectStore,
-    runtime: &RuntimeEnv,
+    file: PathBuf,
+    store: Arc<dyn ObjectStore>,
+    cache: Arc<FileMetadataCache>,
 ) -> Result<(), Error> {
+    let file = file.as_path();
     let bad = |detail: String| Error::ParquetSchema {
         file: file.to_path_buf(),
         detail,
@@ -108,9 +115,9 @@ async fn check_file(
     let abs = file.canonicalize().map_err(|e| io_error(file, e))?;
     let location = StorePath::from_filesystem_path(&abs).map_err(|e| usage(&e))?;
     let meta = store.head(&location).await.map_err(|e| usage(&e))?;
-    let schema = DFParquetMetadata::new(store, &meta)
+    let schema = DFParquetMetadata::new(store.as_ref(), &meta)
         .with_metadata_size_hint(Some(FOOTER_HINT))
-        .with_file_metadata_cache(Some(runtime.cache_manager.get_file_metadata_cache()))
+        .with_file_metadata_cache(Some(cache))
         .fetch_schema()
         .await
         .map_err(|e| bad(format!("not a readable Parquet file: {e}")))?;
