@@ -1,5 +1,6 @@
 //! Archive files back into records: each Parquet row is read in place, as the
-//! [`Fields`] of a record the verifier hashes and checks, without building an `Event`
+//! [`Fields`] of a record the verifier checks, with its canonical encoding written from
+//! the same columns (`encoded.rs`) for the verifier to hash, without building an `Event`
 //! per row. A row that cannot be read back (an unknown enum name, a hash of the wrong
 //! width, a null where the format has none) is a malformed record, as in a database:
 //! evidence, not an I/O error.
