@@ -116,28 +116,6 @@ pub fn encode_into(seq: u64, e: &impl Fields, out: &mut Vec<u8>) {
     put_opt_str(out, e.text(Detail));
 }
 
-/// [`encode_into`] driven by [`FIELD_ORDER`]: slower (a match per field), and the
-/// reference the order is checked against.
-pub fn encode_in_field_order(seq: u64, e: &impl Fields, out: &mut Vec<u8>) {
-    out.push(FORMAT_VERSION);
-    out.extend_from_slice(&seq.to_be_bytes());
-    for slot in FIELD_ORDER {
-        match slot {
-            Slot::Time => out.extend_from_slice(&e.time_us().to_be_bytes()),
-            Slot::Kind => put_str(out, e.kind().as_str()),
-            Slot::Text(t) => put_opt_str(out, e.text(t)),
-            Slot::Roles => {
-                let roles = e.roles();
-                put_u32(out, roles.len());
-                roles.for_each(|r| put_str(out, r));
-            }
-            Slot::Action => put_opt_str(out, e.action().map(|a| a.as_str())),
-            Slot::Decision => put_opt_str(out, e.decision().map(|d| d.as_str())),
-            Slot::Int(i) => put_opt_int(out, e.int(i)),
-        }
-    }
-}
-
 /// The canonical encoding of `(seq, event)` as a new vector.
 pub fn encode(seq: u64, e: &Event) -> Vec<u8> {
     let mut out = Vec::with_capacity(256);
@@ -329,6 +307,28 @@ impl Reader<'_> {
 mod tests {
     use super::*;
     use crate::record::{Action, Decision};
+
+    /// [`encode_into`] driven by [`FIELD_ORDER`]: slower (a match per field), and the
+    /// reference the order is checked against.
+    fn encode_in_field_order(seq: u64, e: &impl Fields, out: &mut Vec<u8>) {
+        out.push(FORMAT_VERSION);
+        out.extend_from_slice(&seq.to_be_bytes());
+        for slot in FIELD_ORDER {
+            match slot {
+                Slot::Time => out.extend_from_slice(&e.time_us().to_be_bytes()),
+                Slot::Kind => put_str(out, e.kind().as_str()),
+                Slot::Text(t) => put_opt_str(out, e.text(t)),
+                Slot::Roles => {
+                    let roles = e.roles();
+                    put_u32(out, roles.len());
+                    roles.for_each(|r| put_str(out, r));
+                }
+                Slot::Action => put_opt_str(out, e.action().map(|a| a.as_str())),
+                Slot::Decision => put_opt_str(out, e.decision().map(|d| d.as_str())),
+                Slot::Int(i) => put_opt_int(out, e.int(i)),
+            }
+        }
+    }
 
     fn full() -> Event {
         let mut e = Event::new(EventKind::Access, 1_700_000_000_000_000);

@@ -92,15 +92,9 @@ impl Encoder {
             out[at] = FORMAT_VERSION;
             out[at + 1..at + 9].copy_from_slice(&cols.seq.value(i).to_be_bytes());
             at += 9;
-            let mut spans = self.spans[j..].iter().step_by(n);
+            let mut spans = self.spans[j..].iter().step_by(n).copied();
             for s in sources {
-                at = match s {
-                    Source::Table { table, .. } => {
-                        let (from, to) = spans.next().copied().unwrap_or_default();
-                        copy(out, at, &table.bytes, from, to)
-                    }
-                    _ => s.write(i, out, at),
-                };
+                at = s.write(i, out, at, &mut spans);
             }
             self.ends.push(at);
         }
@@ -337,12 +331,19 @@ impl Source<'_> {
         }
     }
 
-    /// Writes row `i`'s field at `out[at..]`; returns where it ends.
+    /// Writes row `i`'s field at `out[at..]`; returns where it ends. A table's entry for
+    /// the row is the next of `spans` (looked up beforehand, a column at a time).
     #[inline(always)]
-    fn write(&self, i: usize, out: &mut [u8], at: usize) -> usize {
+    fn write(
+        &self,
+        i: usize,
+        out: &mut [u8],
+        at: usize,
+        spans: &mut impl Iterator<Item = (usize, usize)>,
+    ) -> usize {
         match self {
-            Source::Table { keys, table } => {
-                let (from, to) = table.entry(table.index(keys, i));
+            Source::Table { table, .. } => {
+                let (from, to) = spans.next().unwrap_or_default();
                 copy(out, at, &table.bytes, from, to)
             }
             Source::Plain(a) => {

@@ -395,17 +395,10 @@ impl ChainVerifier {
     }
 
     /// Feeds the next record as its fields where they are held (an archive row read in
-    /// place) with its sequence number and stored hash: [`ChainVerifier::push`] without
-    /// building an [`Event`](crate::Event) for it.
-    pub fn push_fields(&mut self, seq: u64, fields: &impl Fields, hash: &Hash) {
-        if !self.has_record_problem() && self.in_order(seq) {
-            self.accept(seq, fields, None, hash);
-        }
-    }
-
-    /// [`ChainVerifier::push_fields`] for a record whose canonical encoding the caller
-    /// has already made from the same `fields` (an archive batch, encoded a column at a
-    /// time): the encoding is hashed, the fields are checked.
+    /// place), with its canonical encoding made from the same `fields` (an archive batch,
+    /// encoded a column at a time), its sequence number and stored hash:
+    /// [`ChainVerifier::push`] without building an [`Event`](crate::Event). The encoding
+    /// is hashed, the fields are checked.
     pub fn push_encoded(&mut self, seq: u64, fields: &impl Fields, encoding: &[u8], hash: &Hash) {
         if !self.has_record_problem() && self.in_order(seq) {
             self.accept(seq, fields, Some(encoding), hash);
