@@ -8,7 +8,8 @@
 //! `record_access.rs`, `review.rs`, `adoption.rs`) declares its sections as SQL
 //! constants; `section.rs` runs them into rows, `texts.rs` gives the words in Dutch or
 //! English, and `render.rs` / `render_html.rs` write table, CSV, JSON or HTML, which
-//! `pdf.rs` prints to PDF. `compliance/` is the evidence pack: it also runs the
+//! `pdf.rs` prints to PDF. A report about one patient or user first reads that
+//! subject's rows once (`subject.rs`), and its sections run over them. `compliance/` is the evidence pack: it also runs the
 //! verifier and summarises the other reports, in chapters, with a verdict.
 
 pub mod adoption;
@@ -25,6 +26,7 @@ pub mod render_html;
 pub mod review;
 pub mod section;
 pub mod sql_spec;
+pub mod subject;
 pub mod svg;
 pub mod texts;
 
@@ -319,10 +321,22 @@ pub async fn build(
     opts: &Options,
     sources: &[String],
 ) -> Result<Report, Error> {
+    build_within(ctx, opts, sources, subject::CAP).await
+}
+
+/// [`build`], holding at most `cap` bytes of a subject's rows in memory
+/// (`subject.rs`; 0: every section reads the sources itself).
+pub async fn build_within(
+    ctx: &SessionContext,
+    opts: &Options,
+    sources: &[String],
+    cap: usize,
+) -> Result<Report, Error> {
     let mut verdict = None;
     if opts.patient.is_some() || opts.user.is_some() {
         late_materialization(ctx).await?;
     }
+    let _held = subject::narrow(ctx, opts, cap).await?;
     let sections: Vec<Section> = match opts.name {
         ReportName::PatientAccess => patient_access::sections(ctx, opts).await?,
         ReportName::EmployeeAccess => employee_access::sections(ctx, opts).await?,

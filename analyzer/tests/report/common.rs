@@ -4,6 +4,7 @@
 //! event below exists for one check; the comments say which and what it must (not) flag.
 
 use clap::Parser;
+use datafusion::prelude::SessionContext;
 use std::path::{Path, PathBuf};
 use zegel_analyzer::cli::{Cli, Command};
 use zegel_analyzer::report::{self, section::Report, section::Section};
@@ -276,6 +277,12 @@ impl Fixture {
 
 /// Parses `report ARGS...` as the binary does and builds the report in-process.
 pub async fn report(args: &[String]) -> Report {
+    report_within(args, report::subject::CAP).await.0
+}
+
+/// [`report`] holding at most `cap` bytes of a subject's rows (0: none), with the
+/// session it ran in.
+pub async fn report_within(args: &[String], cap: usize) -> (Report, SessionContext) {
     let mut argv = vec!["zegel-analyzer".to_owned(), "report".to_owned()];
     argv.extend(args.iter().cloned());
     let cli = Cli::try_parse_from(&argv).unwrap_or_else(|e| panic!("{argv:?}: {e}"));
@@ -293,9 +300,10 @@ pub async fn report(args: &[String]) -> Report {
     let ctx = report::context(&tables, &opts.period)
         .await
         .expect("context");
-    report::build(&ctx, &opts, &a.sources)
+    let r = report::build_within(&ctx, &opts, &a.sources, cap)
         .await
-        .expect("report")
+        .expect("report");
+    (r, ctx)
 }
 
 /// Strings to `Vec<String>`.

@@ -2,6 +2,7 @@
 
 use zegel_analyzer::report::{
     adoption, compliance, daily, employee_access, patient_access, period, record_access, review,
+    subject,
 };
 
 #[test]
@@ -10,6 +11,8 @@ fn docs_show_every_sql_verbatim() {
     let docs = std::fs::read_to_string(path).expect("docs/reports.md");
     let all = [
         ("PERIOD_SQL", period::PERIOD_SQL),
+        ("subject::PATIENT_ROWS", subject::PATIENT_ROWS),
+        ("subject::USER_ROWS", subject::USER_ROWS),
         ("patient_access::ACCESSES", patient_access::ACCESSES),
         ("patient_access::DENIED", patient_access::DENIED),
         ("employee_access::DAYS", employee_access::DAYS),
