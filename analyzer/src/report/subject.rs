@@ -5,8 +5,8 @@
 //! AND kind = 'access'`) or that user. Run one after the other, each section would scan
 //! the sources again: at 100M records that is 430 Parquet files' footers, page indexes
 //! and bloom filters per section (and a full scan of a database source). Instead those
-//! rows are read once, held in memory, and `period` is replaced by them for the
-//! report's sections. The sections' SQL stays as documented: their own subject filter
+//! rows, with the columns the sections use, are read once, held in memory, and `period`
+//! is replaced by them for the report's sections. The sections' SQL stays as documented: their own subject filter
 //! is then true for every row, so they give exactly what they give over the sources.
 //!
 //! The rows are held under the session's memory pool and at most [`CAP`] bytes. One
@@ -28,12 +28,25 @@ use std::sync::Arc;
 /// The most bytes of a subject's rows held in memory.
 pub const CAP: usize = 256 << 20;
 
-/// The rows of one patient, the filter every section of the patient reports starts with.
-pub const PATIENT_ROWS: &str =
-    "SELECT * FROM period WHERE patient_id = $patient AND kind = 'access'";
+/// The rows of one patient, the filter every section of the patient reports starts
+/// with, and the columns those sections use (all of them would decode the hashes,
+/// request ids and paths of every page the rows are on: twice the time at 10M records).
+pub const PATIENT_ROWS: &str = "\
+SELECT chain_id, seq, kind, local_time, day, patient_id, user_id, user_name, roles,
+       organisation, department, responsible_user, purpose_of_use, access_point,
+       application, resource_type, interaction, action, decision, emergency_justification,
+       reason
+FROM period
+WHERE patient_id = $patient AND kind = 'access'";
 
-/// The rows of one user, the filter every section of `employee-access` starts with.
-pub const USER_ROWS: &str = "SELECT * FROM period WHERE user_id = $user AND kind = 'access'";
+/// The rows of one user, the filter every section of `employee-access` starts with, and
+/// the columns those sections use.
+pub const USER_ROWS: &str = "\
+SELECT chain_id, seq, kind, local_time, day, user_id, patient_id, roles, department,
+       access_point, application, resource_type, resource_id, interaction, action,
+       decision, emergency_justification, reason
+FROM period
+WHERE user_id = $user AND kind = 'access'";
 
 /// The filter a report's sections all start with, and the parameter it takes.
 pub fn scope(name: ReportName) -> Option<(&'static str, &'static str)> {
@@ -127,10 +140,11 @@ mod tests {
         ] {
             let (rows, _) = scope(name).expect("a subject report");
             let filter = rows.split_once("WHERE ").expect("a filter").1;
+            let filter = filter.replace("\n", " ");
             for spec in specs {
                 let sql = spec.sql.replace("a.", "");
                 assert!(
-                    sql.contains(filter),
+                    sql.replace('\n', " ").contains(&filter),
                     "{}: does not filter on `{filter}`",
                     spec.id
                 );
