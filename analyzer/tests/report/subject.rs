@@ -18,12 +18,13 @@ async fn held(ctx: &SessionContext) -> bool {
 /// Each subject report over `source`, narrowed and not: the same sections.
 async fn same_either_way(f: &Fixture, source: &str) {
     let staff = f.staff.display().to_string();
-    let reports: [&[&str]; 5] = [
+    let reports: [&[&str]; 6] = [
         &["patient-access", "--patient", "pat-c", "--show-employees"],
         &["record-access", "--patient", "pat-c", "--staff", &staff],
         &["record-access", "--patient", "pat-vip", "--staff", &staff],
         &["employee-access", "--user", "emp-arts-2", "--lang", "en"],
         &["employee-access", "--user", "emp-arts-3", "--lang", "en"],
+        &["employee-access", "--user", "nobody", "--lang", "en"],
     ];
     let mut rows = 0;
     for r in reports {
