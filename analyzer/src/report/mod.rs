@@ -9,8 +9,9 @@
 //! constants; `section.rs` runs them into rows, `texts.rs` gives the words in Dutch or
 //! English, and `render.rs` / `render_html.rs` write table, CSV, JSON or HTML, which
 //! `pdf.rs` prints to PDF. A report about one patient or user first reads that
-//! subject's rows once (`subject.rs`), and its sections run over them. `compliance/` is the evidence pack: it also runs the
-//! verifier and summarises the other reports, in chapters, with a verdict.
+//! subject's rows once (`subject.rs`), and its sections run over them. `compliance/` is
+//! the evidence pack: it also runs the verifier and summarises the other reports, in
+//! chapters, with a verdict.
 
 pub mod adoption;
 pub mod compliance;

@@ -6,8 +6,9 @@
 //! the sources again: at 100M records that is 430 Parquet files' footers, page indexes
 //! and bloom filters per section (and a full scan of a database source). Instead those
 //! rows, with the columns the sections use, are read once, held in memory, and `period`
-//! is replaced by them for the report's sections. The sections' SQL stays as documented: their own subject filter
-//! is then true for every row, so they give exactly what they give over the sources.
+//! is replaced by them for the report's sections. The sections' SQL stays as
+//! documented: their own subject filter is then true for every row, so they give
+//! exactly what they give over the sources.
 //!
 //! The rows are held under the session's memory pool and at most [`CAP`] bytes. One
 //! patient's records are few; a user with more than that (a service account) keeps the
