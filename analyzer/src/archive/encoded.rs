@@ -179,14 +179,14 @@ fn source<'a>(
 ) -> Option<Source<'a>> {
     Some(match slot {
         Slot::Time => Source::Time(cols.time),
-        Slot::Kind => enum_source(&cols.kind, false)?,
+        Slot::Kind => enum_source(&cols.kind, EventKind::as_str, false)?,
         Slot::Text(t) => text_source(cols.text[t as usize], cached),
         Slot::Roles => Source::Roles {
             lists: cols.roles,
             names: cols.role_names,
         },
-        Slot::Action => enum_source(&cols.action, true)?,
-        Slot::Decision => enum_source(&cols.decision, true)?,
+        Slot::Action => enum_source(&cols.action, zegel_audit::Action::as_str, true)?,
+        Slot::Decision => enum_source(&cols.decision, zegel_audit::Decision::as_str, true)?,
         Slot::Int(n) => Source::Int(cols.int[n as usize]),
     })
 }
@@ -213,11 +213,12 @@ fn text_source<'a>(
     }
 }
 
-/// An enum column as a table of its parsed names (written as the format's names, as
-/// [`encode_into`] does). `None` when the batch must be encoded row by row: the column
-/// is plain, or it is the kind and null in every row.
-fn enum_source<'a, T: Copy + AsName>(
+/// An enum column as a table of its parsed values' `name`s (the format's names, as
+/// [`encode_into`] writes them). `None` when the batch must be encoded row by row: the
+/// column is plain, or it is the kind and null in every row.
+fn enum_source<'a, T: Copy>(
     col: &EnumColumn<'a, T>,
+    name: fn(T) -> &'static str,
     optional: bool,
 ) -> Option<Source<'a>> {
     let TextColumn::Dictionary { keys, .. } = col.col else {
@@ -226,36 +227,13 @@ fn enum_source<'a, T: Copy + AsName>(
         return (optional && matches!(col.col, TextColumn::Null)).then_some(Source::Absent);
     };
     let value = |k: usize| match col.parsed.get(k) {
-        Some(Ok(Some(v))) => Some(v.as_name()),
+        Some(Ok(Some(v))) => Some(name(*v)),
         _ => None,
     };
     Some(Source::Table {
         keys,
         table: Arc::new(Table::new(col.parsed.len(), value, optional)),
     })
-}
-
-/// An enum whose values have the format's names.
-pub(super) trait AsName {
-    fn as_name(&self) -> &'static str;
-}
-
-impl AsName for EventKind {
-    fn as_name(&self) -> &'static str {
-        self.as_str()
-    }
-}
-
-impl AsName for zegel_audit::Action {
-    fn as_name(&self) -> &'static str {
-        self.as_str()
-    }
-}
-
-impl AsName for zegel_audit::Decision {
-    fn as_name(&self) -> &'static str {
-        self.as_str()
-    }
 }
 
 /// The encodings of a dictionary's values: entry `k` for value `k`, entry `len` for a

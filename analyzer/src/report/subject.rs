@@ -108,7 +108,7 @@ pub async fn narrow(
 
 /// The batch copied into buffers of its own size. A batch of a few rows from a filtered
 /// scan may keep buffers sized for thousands (a coalescer's capacity, a view array's
-/// page of text): counted as held, those made a user's 76,000 rows at 100M records
+/// page of text): counted as held, those made a user's 65,716 rows at 100M records
 /// look like 268 MB.
 fn compact(batch: &RecordBatch) -> Result<RecordBatch, Error> {
     let rows = u32::try_from(batch.num_rows())
