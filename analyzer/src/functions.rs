@@ -15,6 +15,9 @@
 //! transition (its first and last microsecond have different offsets) every value is
 //! looked up on its own. A zone that changed its offset twice within one hour and back
 //! would be missed; no zone in the tz database does.
+//!
+//! `array_to_string` is also replaced, for speed alone: DataFusion's function with a fast
+//! path for lists of text (`functions/array_to_string.rs`).
 
 use chrono::{DateTime, Offset, TimeZone};
 use datafusion::arrow::array::timezone::Tz;
@@ -33,8 +36,11 @@ use std::sync::Arc;
 const HOUR_US: i64 = 3_600_000_000;
 const DAY_US: i64 = 24 * HOUR_US;
 
+mod array_to_string;
+
 /// Registers the functions with `ctx`.
 pub fn register(ctx: &SessionContext) {
+    ctx.register_udf(ScalarUDF::from(array_to_string::ArrayToString::default()));
     ctx.register_udf(ScalarUDF::from(LocalTime::new(Output::Day)));
     ctx.register_udf(ScalarUDF::from(LocalTime::new(Output::WallTime)));
 }
