@@ -13,8 +13,9 @@ use datafusion::prelude::SessionContext;
 /// memory. Only the narrow columns of the accesses go through the join; the employee's
 /// name, roles and department (`who`) are taken per employee and day in a separate
 /// aggregation, so no text is copied through the join for every record (measured at 10M
-/// records: 4.7 -> 3.2 s, 1.05 -> 0.87 GB). That aggregation groups on the role list
-/// first, so the list becomes text once per employee, day and list, not per record.
+/// records: 4.7 -> 3.2 s, 1.05 -> 0.87 GB). That aggregation takes the role list as text
+/// per record (zegel's `array_to_string` is cheap), which costs less than grouping on the
+/// list first (at 10M records 1.75 -> 1.62 s).
 /// Patients are counted in two steps (per employee, day and patient, then per employee
 /// and day) rather than with `count(DISTINCT)`, which keeps a hash set per group; the
 /// staff name is looked up once per result row, not per record.
@@ -41,10 +42,8 @@ per_day AS (
 who AS (
   SELECT day, user_id, max(user_name) AS user_name, max(array_to_string(roles, ', ')) AS role,
          max(department) AS department
-  FROM (SELECT day, user_id, roles, max(user_name) AS user_name, max(department) AS department
-        FROM period
-        WHERE kind = 'access' AND user_id IS NOT NULL
-        GROUP BY day, user_id, roles)
+  FROM period
+  WHERE kind = 'access' AND user_id IS NOT NULL
   GROUP BY day, user_id)
 SELECT d.day, d.user_id, coalesce(s.name, w.user_name) AS name, w.role, w.department,
        d.records, d.patients, d.denied, d.emergencies, d.bytes_sent
