@@ -49,11 +49,22 @@ pub async fn open(dir: &Path, runtime: &RuntimeEnv) -> Result<Arc<dyn TableProvi
     let store = runtime.object_store(ObjectStoreUrl::local_filesystem())?;
     let cache = runtime.cache_manager.get_file_metadata_cache();
     // A task per file: decoding a footer is CPU work, which futures polled by one task
-    // would do on one core.
-    let check = |f: PathBuf| tokio::spawn(check_file(f, store.clone(), cache.clone()));
+    // would do on one core. A task that panicked (a footer the Parquet reader could not
+    // cope with) is reported with its file.
+    let check = |f: PathBuf| {
+        let task = tokio::spawn(check_file(f.clone(), store.clone(), cache.clone()));
+        async move {
+            let failed = |e| {
+                Error::Usage(format!(
+                    "source {}: reading its footer failed: {e}",
+                    f.display()
+                ))
+            };
+            task.await.map_err(failed)?
+        }
+    };
     stream::iter(files.into_iter().map(check))
         .buffered(CHECK_CONCURRENCY)
-        .map(|joined| joined.map_err(|e| Error::Usage(format!("checking a footer: {e}")))?)
         .try_collect::<Vec<()>>()
         .await?;
     let abs = dir.canonicalize().map_err(|e| io_error(dir, e))?;
