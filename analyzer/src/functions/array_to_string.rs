@@ -3,8 +3,9 @@
 //! reports ask of it, a column of text lists (`roles`) joined with a constant delimiter.
 //!
 //! DataFusion's own implementation makes a new array (an `Arc` and its buffers' reference
-//! counts) for every row's list and walks it through a type dispatch; over the roles of
-//! every record that was the largest cost of grouping or matching on them. The fast path
+//! counts) for every row's list and walks it through a type dispatch: a cost per record
+//! wherever a report joins the roles of every record (review at 10M records: 5.2-5.4 ->
+//! 4.8 s with the fast path). The fast path
 //! reads the list's offsets and the text values directly into one output buffer. It gives
 //! the same result, row for row (nulls, empty lists, null elements and `null_string`
 //! included; a test compares both); every other argument shape goes to DataFusion's
