@@ -122,21 +122,25 @@ impl ScalarUDFImpl for LocalTime {
 
 /// The time zone argument: a constant, valid zone name.
 fn zone_of(function: &str, zone: &ColumnarValue) -> Result<Tz> {
-    let name = match zone {
-        ColumnarValue::Scalar(
-            ScalarValue::Utf8(Some(s))
-            | ScalarValue::Utf8View(Some(s))
-            | ScalarValue::LargeUtf8(Some(s)),
-        ) => s,
-        _ => {
-            return exec_err!(
-                "{function}: the time zone must be a constant name such as 'Europe/Amsterdam'"
-            );
-        }
+    let Some(Some(name)) = constant_text(zone) else {
+        return exec_err!(
+            "{function}: the time zone must be a constant name such as 'Europe/Amsterdam'"
+        );
     };
     Tz::from_str(name).or_else(|_| {
         exec_err!("{function}: {name:?} is not a time zone name such as Europe/Amsterdam")
     })
+}
+
+/// A constant text argument: `Some(value)` (`None` inside when it is NULL); `None` when
+/// the argument is not constant text.
+fn constant_text(arg: &ColumnarValue) -> Option<Option<&str>> {
+    match arg {
+        ColumnarValue::Scalar(
+            ScalarValue::Utf8(s) | ScalarValue::Utf8View(s) | ScalarValue::LargeUtf8(s),
+        ) => Some(s.as_deref()),
+        _ => None,
+    }
 }
 
 /// Applies `f` to every non-null value; nulls stay null.

@@ -11,13 +11,14 @@
 //! included; a test compares both); every other argument shape goes to DataFusion's
 //! implementation unchanged.
 
+use super::constant_text;
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, GenericListArray, OffsetSizeTrait, StringArray, StringArrayType,
     new_null_array,
 };
 use datafusion::arrow::buffer::{OffsetBuffer, ScalarBuffer};
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{Result, ScalarValue, exec_err};
+use datafusion::common::{Result, exec_err};
 use datafusion::functions_nested::string::ArrayToString as Builtin;
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature,
@@ -85,17 +86,6 @@ fn fast(args: &[ColumnarValue], rows: usize) -> Option<Result<ArrayRef>> {
     match list.data_type() {
         DataType::List(_) => joiner.list(list.as_list::<i32>()),
         DataType::LargeList(_) => joiner.list(list.as_list::<i64>()),
-        _ => None,
-    }
-}
-
-/// A constant text argument: `Some(value)` (`None` inside when it is NULL); `None` when the
-/// argument is not constant text.
-fn constant_text(arg: &ColumnarValue) -> Option<Option<&str>> {
-    match arg {
-        ColumnarValue::Scalar(
-            ScalarValue::Utf8(s) | ScalarValue::Utf8View(s) | ScalarValue::LargeUtf8(s),
-        ) => Some(s.as_deref()),
         _ => None,
     }
 }
@@ -175,6 +165,7 @@ mod tests {
     use datafusion::arrow::array::{LargeListArray, LargeStringArray, ListArray, StringViewArray};
     use datafusion::arrow::buffer::NullBuffer;
     use datafusion::arrow::datatypes::Field;
+    use datafusion::common::ScalarValue;
     use datafusion::config::ConfigOptions;
 
     /// A small deterministic generator (no dependency for a test's randomness).

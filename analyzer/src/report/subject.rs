@@ -172,7 +172,7 @@ mod tests {
         ] {
             let (rows, _) = scope(name).expect("a subject report");
             let filter = rows.split_once("WHERE ").expect("a filter").1;
-            let filter = filter.replace("\n", " ");
+            let filter = filter.replace('\n', " ");
             for spec in specs {
                 let sql = spec.sql.replace("a.", "");
                 assert!(
